@@ -1,0 +1,173 @@
+"""Pytrees: nested tuples, lists, dicts, namedtuples and None holding arrays at the leaves.
+
+Why: model parameters are nested containers, and gradients must come back in the same
+structure. Every leaf has a key path (``['layers'][0]['W']``) used to name the leaf at fault
+in an error and to save and load parameters by name. New container types are registered with
+``register_pytree_node``.
+
+    >>> leaves, tree = tree_flatten({"b": 1.0, "a": (2.0, None)})
+    >>> leaves
+    [2.0, 1.0]
+    >>> tree_unflatten(tree, [20.0, 10.0])
+    {'a': (20.0, None), 'b': 10.0}
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, NamedTuple
+
+_nodes: dict[type, tuple[Callable, Callable]] = {}
+
+
+def register_pytree_node(cls: type, flatten: Callable, unflatten: Callable) -> None:
+    """Register a container: ``flatten(x) -> (children, aux)``, ``unflatten(aux, children)``.
+
+    ``children`` may be a list of values or of ``(key, value)`` pairs' values; keys for
+    paths come from ``aux`` when it is a tuple of keys of the same length, else indices.
+    """
+    _nodes[cls] = (flatten, unflatten)
+
+
+register_pytree_node(tuple, lambda x: (list(x), None), lambda _, c: tuple(c))
+register_pytree_node(list, lambda x: (list(x), None), lambda _, c: list(c))
+register_pytree_node(
+    dict,
+    lambda x: ([x[k] for k in sorted(x)], tuple(sorted(x))),
+    lambda keys, c: dict(zip(keys, c)),
+)
+register_pytree_node(type(None), lambda x: ([], None), lambda _, c: None)
+
+
+class TreeDef(NamedTuple):
+    kind: Any  # the node type, or None for a leaf
+    aux: Any
+    children: tuple
+
+    @property
+    def num_leaves(self) -> int:
+        if self.kind is None:
+            return 1
+        return sum(c.num_leaves for c in self.children)
+
+    def __repr__(self) -> str:
+        if self.kind is None:
+            return "*"
+        return f"{self.kind.__name__}({', '.join(map(repr, self.children))})"
+
+
+LEAF = TreeDef(None, None, ())
+
+
+def _node_of(x):
+    t = type(x)
+    if t in _nodes:
+        return t, _nodes[t]
+    if isinstance(x, tuple) and hasattr(x, "_fields"):  # namedtuple
+        return t, (lambda v: (list(v), None), lambda _, c, t=t: t(*c))
+    return None, None
+
+
+def tree_flatten(tree, is_leaf: Callable | None = None) -> tuple[list, TreeDef]:
+    """Leaves in a fixed order (dicts by sorted key) and the structure to rebuild them."""
+    leaves: list = []
+
+    def walk(x):
+        if is_leaf is not None and is_leaf(x):
+            leaves.append(x)
+            return LEAF
+        t, fns = _node_of(x)
+        if t is None:
+            leaves.append(x)
+            return LEAF
+        children, aux = fns[0](x)
+        return TreeDef(t, aux, tuple(walk(c) for c in children))
+
+    return leaves, walk(tree)
+
+
+def tree_unflatten(treedef: TreeDef, leaves) -> Any:
+    it = iter(leaves)
+
+    def build(td):
+        if td.kind is None:
+            return next(it)
+        t, fns = _node_of_type(td.kind)
+        return fns[1](td.aux, [build(c) for c in td.children])
+
+    return build(treedef)
+
+
+def _node_of_type(t):
+    if t in _nodes:
+        return t, _nodes[t]
+    return t, (None, lambda _, c, t=t: t(*c))  # namedtuple
+
+
+def tree_leaves(tree) -> list:
+    return tree_flatten(tree)[0]
+
+
+def tree_structure(tree) -> TreeDef:
+    return tree_flatten(tree)[1]
+
+
+def tree_map(f: Callable, tree, *rest) -> Any:
+    """Apply ``f`` leaf-wise over ``tree`` and trees of the same structure."""
+    leaves, td = tree_flatten(tree)
+    others = [tree_flatten(r)[0] for r in rest]
+    for i, o in enumerate(others):
+        if len(o) != len(leaves):
+            raise ValueError(f"tree_map: tree {i + 1} has {len(o)} leaves, expected {len(leaves)}")
+    return tree_unflatten(td, [f(*xs) for xs in zip(leaves, *others)])
+
+
+def _keys(td: TreeDef):
+    if td.kind is dict:
+        return [f"[{k!r}]" for k in td.aux]
+    fields = getattr(td.kind, "_fields", None)
+    if fields is not None:
+        return [f".{f}" for f in fields]
+    return [f"[{i}]" for i in range(len(td.children))]
+
+
+def tree_paths(treedef: TreeDef) -> list[str]:
+    """Key paths of the leaves, in flatten order, e.g. ``"['layers'][0]['W']"``."""
+    out: list[str] = []
+
+    def walk(td, prefix):
+        if td.kind is None:
+            out.append(prefix)
+            return
+        for k, c in zip(_keys(td), td.children):
+            walk(c, prefix + k)
+
+    walk(treedef, "")
+    return out
+
+
+def tree_flatten_with_path(tree) -> tuple[list[tuple[str, Any]], TreeDef]:
+    leaves, td = tree_flatten(tree)
+    return list(zip(tree_paths(td), leaves)), td
+
+
+def broadcast_prefix(prefix, tree, what: str = "in_axes") -> list:
+    """Expand a prefix tree (e.g. ``in_axes=(0, None)``) to one entry per leaf of ``tree``."""
+    out: list = []
+
+    def walk(p, x):
+        t, fns = _node_of(x)
+        if p is None or t is None or _node_of(p)[0] is None:
+            out.extend([p] * tree_structure(x).num_leaves)
+            return
+        if type(p) is not t and not (isinstance(p, (tuple, list)) and isinstance(x, (tuple, list))):
+            raise ValueError(f"{what} structure {p!r} does not match the argument structure")
+        pc, _ = _node_of(p)[1][0](p)
+        xc, _ = fns[0](x)
+        if len(pc) != len(xc):
+            raise ValueError(f"{what} has {len(pc)} entries where the arguments have {len(xc)}")
+        for a, b in zip(pc, xc):
+            walk(a, b)
+
+    walk(prefix, tree)
+    return out
+

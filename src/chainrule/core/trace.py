@@ -1,0 +1,146 @@
+"""Trace levels, tracers and symbolic zeros: the one mechanism every transform shares.
+
+Why: ``grad``, ``jvp`` and ``vmap`` nest in any order because each call opens a *trace*
+with a fresh, strictly increasing level, and a primitive call is handled by the innermost
+(highest-level) trace among its arguments. Tracers of outer traces are plain constants to an
+inner trace, so a closure that captures an outer variable is never confused with the inner
+one (no perturbation confusion). Levels come from a global counter, so threads never share
+a trace and need no lock.
+
+    >>> t = new_level()            # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as _np
+
+_levels = itertools.count(1)
+
+
+def new_level() -> int:
+    """A level higher than every level handed out so far (thread-safe in CPython)."""
+    return next(_levels)
+
+
+class Trace:
+    """One transform's view of a computation. Subclasses implement ``process``."""
+
+    __slots__ = ("level",)
+
+    def __init__(self) -> None:
+        self.level = new_level()
+
+    def process(self, prim, args, params):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class Zero:
+    """A tangent or cotangent known to be zero; never materialized unless a user sees it.
+
+    It remembers the primal it stands for so that it can become ``zeros_like`` on demand.
+    """
+
+    __slots__ = ("like",)
+
+    def __init__(self, like) -> None:
+        self.like = like
+
+    def instantiate(self):
+        from ..numpy import zeros_like
+
+        return zeros_like(self.like)
+
+    def __repr__(self) -> str:
+        return f"Zero(shape={_np.shape(self.like)})"
+
+
+class Tracer:
+    """A value seen by one trace. Operators and NumPy's protocols route back to primitives.
+
+    The operator methods are installed by ``chainrule.core.tracer_ops`` so that this module
+    knows no NumPy function by name.
+    """
+
+    __slots__ = ("_trace",)
+    __array_priority__ = 1000
+
+    # Subclasses define ``shape`` and ``dtype`` (for a batch tracer: those of one example)
+    # and ``primal_value()`` (the value one level down, for non-differentiable uses).
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return int(_np.prod(self.shape, dtype=_np.int64))
+
+    def __len__(self) -> int:
+        if not self.shape:
+            raise TypeError("len() of a 0-d traced array")
+        return self.shape[0]
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def __bool__(self):
+        raise TypeError(
+            "a traced value has no fixed truth value: its derivative would be cut off. "
+            "Branch on a value outside the traced function, or use chainrule.numpy.where."
+        )
+
+    def __setitem__(self, idx, value):
+        raise TypeError(
+            "cannot assign into a traced array (x[idx] = v): use the functional form "
+            "x = x.at[idx].set(v) (or .add / .multiply)."
+        )
+
+    def __float__(self):
+        raise TypeError(
+            "float() of a traced value cuts it off from differentiation; "
+            "keep it an array, or use chainrule.stop_gradient explicitly."
+        )
+
+    __int__ = __float__
+    __complex__ = __float__
+    __index__ = __float__
+
+    def __hash__(self):
+        return id(self)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(shape={self.shape}, dtype={self.dtype}, level={self._trace.level})"
+
+
+def dtype_of(x):
+    d = getattr(x, "dtype", None)
+    if d is not None:
+        return d
+    return _np.result_type(x)
+
+
+def find_top_trace(args):
+    """The innermost trace among ``args``, or None if none holds a tracer."""
+    top = None
+    for a in args:
+        if isinstance(a, Tracer):
+            t = a._trace
+            if top is None or t.level > top.level:
+                top = t
+    return top
+
+
+def getval(x):
+    """The plain value under any number of tracers (for non-differentiable uses)."""
+    while isinstance(x, Tracer):
+        v = x.primal_value()
+        if v is x:
+            break
+        x = v
+    return x
+
+
+def is_tracer(x) -> bool:
+    return isinstance(x, Tracer)

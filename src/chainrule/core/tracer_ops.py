@@ -1,0 +1,143 @@
+"""Operators, methods and NumPy's dispatch protocols on tracers.
+
+Why: users write ``x @ W + b`` and ``numpy.sin(x)``; both must reach chainrule's primitives,
+never fall through to NumPy on the raw value (autograd's worst trap: a silently cut graph).
+``__array_ufunc__`` finds a ufunc's primitive by name in the registry; ``__array_function__``
+looks the NumPy function up in ``function_map``, filled by ``chainrule.numpy``. A NumPy
+function with no derivative rule raises an error that names it.
+
+    >>> import numpy, chainrule
+    >>> chainrule.grad(lambda x: numpy.sin(x) * 2.0)(0.0)
+    np.float64(2.0)
+"""
+
+from __future__ import annotations
+
+from .primitive import registry
+from .trace import Tracer
+
+# NumPy function object -> chainrule function; filled by chainrule.numpy (and scipy).
+function_map: dict = {}
+# NumPy functions that take no derivative and may see raw values (shape, ndim, ...).
+passthrough_functions: set = set()
+
+_ns = None
+
+
+def _cnp():
+    global _ns
+    if _ns is None:
+        import chainrule.numpy as ns
+
+        _ns = ns
+    return _ns
+
+
+def _binary(name, reflected=False):
+    if reflected:
+        def op(self, other):
+            return registry[name](other, self)
+    else:
+        def op(self, other):
+            return registry[name](self, other)
+    op.__name__ = name
+    return op
+
+
+def _unary(name):
+    def op(self):
+        return registry[name](self)
+
+    op.__name__ = name
+    return op
+
+
+def _method(name):
+    def method(self, *args, **kwargs):
+        return getattr(_cnp(), name)(self, *args, **kwargs)
+
+    method.__name__ = name
+    return method
+
+
+_BINARY = {
+    "add": "add", "sub": "subtract", "mul": "multiply", "truediv": "divide",
+    "pow": "power", "matmul": "matmul", "floordiv": "floor_divide", "mod": "remainder",
+}
+_COMPARE = {
+    "lt": "less", "le": "less_equal", "gt": "greater", "ge": "greater_equal",
+    "eq": "equal", "ne": "not_equal",
+}
+_METHODS = (
+    "sum", "mean", "prod", "max", "min", "std", "var", "cumsum", "cumprod", "dot",
+    "reshape", "transpose", "swapaxes", "squeeze", "ravel", "flatten", "clip", "round",
+    "argmax", "argmin", "argsort", "sort", "trace", "diagonal", "repeat", "take", "conj",
+    "conjugate", "astype", "copy", "any", "all", "nonzero", "item", "tolist",
+)
+
+
+def _install() -> None:
+    for py, name in _BINARY.items():
+        setattr(Tracer, f"__{py}__", _binary(name))
+        setattr(Tracer, f"__r{py}__", _binary(name, reflected=True))
+    for py, name in _COMPARE.items():
+        setattr(Tracer, f"__{py}__", _binary(name))
+    Tracer.__neg__ = _unary("negative")
+    Tracer.__abs__ = _unary("absolute")
+    Tracer.__pos__ = lambda self: self
+    Tracer.__getitem__ = lambda self, idx: _cnp().getitem(self, idx)
+    for name in _METHODS:
+        setattr(Tracer, name, _method(name))
+    Tracer.T = property(lambda self: _cnp().transpose(self))
+    Tracer.mT = property(lambda self: _cnp().swapaxes(self, -1, -2))
+    Tracer.real = property(lambda self: _cnp().real(self))
+    Tracer.imag = property(lambda self: _cnp().imag(self))
+    Tracer.at = property(lambda self: _cnp().at(self))
+    Tracer.__array_ufunc__ = _array_ufunc
+    Tracer.__array_function__ = _array_function
+    Tracer.__array__ = _no_array
+
+
+def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
+    name = ufunc.__name__
+    if kwargs.get("out") is not None:
+        raise TypeError(f"numpy.{name}(..., out=...) writes in place, which a traced value cannot "
+                        "take: drop `out=` and use the returned array.")
+    kwargs.pop("out", None)
+    if method == "__call__":
+        fn = getattr(_cnp(), name, None)
+        if fn is not None and fn is not getattr(__import__("numpy"), name, None):
+            return fn(*inputs, **kwargs)
+    elif method == "reduce" and name in ("add", "multiply", "maximum", "minimum"):
+        red = {"add": "sum", "multiply": "prod", "maximum": "max", "minimum": "min"}[name]
+        return getattr(_cnp(), red)(*inputs, **kwargs)
+    raise NotImplementedError(
+        f"numpy.{name}.{method} has no derivative rule in chainrule "
+        f"(called on a traced value of shape {self.shape}).")
+
+
+def _array_function(self, func, types, args, kwargs):
+    fn = function_map.get(func)
+    if fn is not None:
+        return fn(*args, **kwargs)
+    if func in passthrough_functions:
+        return func._implementation(*args, **kwargs) if hasattr(func, "_implementation") \
+            else NotImplemented
+    _cnp()  # make sure the map is filled, then look again
+    fn = function_map.get(func)
+    if fn is not None:
+        return fn(*args, **kwargs)
+    raise NotImplementedError(
+        f"numpy.{func.__name__} has no derivative rule in chainrule (called on a traced value "
+        f"of shape {self.shape}); write it with differentiable functions or define one with "
+        "chainrule.extend.primitive.")
+
+
+def _no_array(self, dtype=None, copy=None):
+    raise TypeError(
+        "a traced value was converted to a plain numpy array (numpy.asarray / numpy.array), "
+        "which would cut it off from differentiation. Use chainrule.numpy functions, or "
+        "chainrule.stop_gradient if the cut is intended.")
+
+
+_install()

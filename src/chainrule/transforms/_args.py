@@ -1,0 +1,67 @@
+"""Argument handling shared by the transforms: argnums, input checks, error messages."""
+
+from __future__ import annotations
+
+import numpy as _np
+
+from ..core.pytree import tree_flatten, tree_paths
+from ..core.trace import Tracer
+
+
+def resolve_argnums(argnums, argnum):
+    """``argnum`` (autograd's spelling) is a synonym of ``argnums``."""
+    if argnum is not None:
+        return argnum
+    return argnums
+
+
+def split_args(args: tuple, argnums):
+    """The differentiated arguments (a tuple) and a function that rebuilds the full args."""
+    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    n = len(args)
+    for i in nums:
+        if not -n <= i < n:
+            raise ValueError(f"argnums={argnums!r} asks for argument {i}, but the function was "
+                             f"called with {n} positional argument(s)")
+    nums = tuple(i % n for i in nums)
+
+    def rebuild(diff):
+        full = list(args)
+        for i, v in zip(nums, diff):
+            full[i] = v
+        return tuple(full)
+
+    return tuple(args[i] for i in nums), rebuild, nums
+
+
+def check_differentiable(leaves, treedef, argnames, what: str) -> None:
+    """Raise a TypeError naming the leaf whose dtype cannot carry a derivative."""
+    for path, x in zip(tree_paths(treedef), leaves):
+        d = x.dtype if isinstance(x, Tracer) else _np.result_type(x)
+        if not (_np.issubdtype(d, _np.floating) or _np.issubdtype(d, _np.complexfloating)):
+            raise TypeError(
+                f"{what}: argument {_name(path, argnames)} has dtype {d}; only float and complex "
+                f"inputs can be differentiated. Pass floats (e.g. x.astype(float)), or leave this "
+                f"argument out of argnums.")
+
+
+def _name(path: str, argnames) -> str:
+    # path starts with "[i]" for the i-th differentiated argument
+    if path.startswith("["):
+        close = path.index("]")
+        i = int(path[1:close])
+        return f"{argnames[i]}{path[close + 1:]}"
+    return path
+
+
+def as_array_leaf(x):
+    """Python scalars and lists become arrays so that shapes and dtypes are defined."""
+    if isinstance(x, Tracer) or hasattr(x, "shape"):
+        return x
+    return _np.asarray(x)
+
+
+def flatten_inputs(primals):
+    leaves, td = tree_flatten(primals)
+    return [as_array_leaf(x) if isinstance(x, (list, int, float, complex, bool)) else x
+            for x in leaves], td

@@ -1,0 +1,117 @@
+"""Forward-mode transforms: ``jvp``, ``linearize`` and autograd's ``make_jvp``.
+
+    >>> import chainrule.numpy as cnp
+    >>> jvp(cnp.sin, (0.0,), (2.0,))
+    (np.float64(0.0), np.float64(2.0))
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as _np
+
+from ..core.forward import JVPTrace, JVPTracer, _fit, _sum_tangents
+from ..core.pytree import tree_flatten, tree_unflatten
+from ..core.reverse import TUPLE_GET, RevTracer
+from ..core.trace import Zero
+from ._args import flatten_inputs, split_args
+
+
+def _out_pair(o, trace):
+    """(primal, tangent) of one output leaf; a leaf this trace never touched has tangent 0."""
+    if type(o) is JVPTracer and o._trace is trace:
+        t = o._tangent
+        return o._primal, (t.instantiate() if type(t) is Zero else t)
+    return o, Zero(o).instantiate()
+
+
+def trace_jvp(f: Callable, primals: tuple, tangents: tuple, has_aux: bool = False):
+    """``f(*primals)`` with tangents pushed forward; a tangent leaf may be a ``Zero``."""
+    leaves, td = flatten_inputs(primals)
+    t_leaves, t_td = tree_flatten(tangents, is_leaf=lambda x: type(x) is Zero)
+    if len(t_leaves) != len(leaves):
+        raise ValueError(f"jvp: tangents have structure {t_td}, primals {td}")
+    for i, (p, t) in enumerate(zip(leaves, t_leaves)):
+        if type(t) is not Zero and _np.shape(t) != _np.shape(p):
+            raise ValueError(f"jvp: tangent {i} has shape {_np.shape(t)}, its primal "
+                             f"{_np.shape(p)}")
+    trace = JVPTrace()
+    tracers = [JVPTracer(trace, p, t) for p, t in zip(leaves, t_leaves)]
+    out = f(*tree_unflatten(td, tracers))
+    aux = None
+    if has_aux:
+        out, aux = out
+    o_leaves, o_td = tree_flatten(out)
+    pairs = [_out_pair(o, trace) for o in o_leaves]
+    res = (tree_unflatten(o_td, [p for p, _ in pairs]), tree_unflatten(o_td, [t for _, t in pairs]))
+    return res + (aux,) if has_aux else res
+
+
+def jvp(f: Callable, primals, tangents, has_aux: bool = False):
+    """``(f(*primals), J · tangents)``, as in JAX."""
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError("jvp(f, primals, tangents): primals and tangents must be tuples, "
+                        "one entry per argument of f")
+    return trace_jvp(f, tuple(primals), tuple(tangents), has_aux)
+
+
+def make_jvp(fun: Callable, argnum: int = 0):
+    """autograd's ``make_jvp(f, argnum)(*args)(v) -> (ans, J v)``."""
+
+    def maker(*args, **kwargs):
+        (x,), rebuild, _ = split_args(args, argnum)
+
+        def push(v):
+            return trace_jvp(lambda d: fun(*rebuild((d,)), **kwargs), (x,), (v,))
+
+        return push
+
+    return maker
+
+
+def linearize(f: Callable, *primals):
+    """``(f(*primals), f_jvp)``: ``f_jvp(*tangents)`` replays the recorded tape forward.
+
+    ``f`` runs once; each call of ``f_jvp`` walks the stored tape with the JVP rules, with no
+    recomputation of ``f``.
+
+        >>> out, f_jvp = linearize(lambda x: x * x, 3.0)
+        >>> f_jvp(1.0)
+        np.float64(6.0)
+    """
+    from .reverse_mode import trace_vjp
+
+    rec = trace_vjp(f, primals, what="linearize")
+    tape = list(rec.trace.tape)
+
+    def f_jvp(*tangents):
+        t_leaves, _ = tree_flatten(tangents)
+        if len(t_leaves) != len(rec.in_tracers):
+            raise ValueError(f"linearize: expected {len(rec.in_tracers)} tangent leaves, "
+                             f"got {len(t_leaves)}")
+        tans: list = [None] * len(tape)
+        for t, v in zip(rec.in_tracers, t_leaves):
+            tans[t._idx] = v
+        for node in tape:
+            prim = node._prim
+            if prim is None:
+                continue
+            if prim is TUPLE_GET:
+                parent_t = tans[node._parents[0]._idx]
+                tans[node._idx] = None if parent_t is None else parent_t[node._params]
+                continue
+            args_t = [None if p is None else tans[p._idx] for p in node._parents]
+            t = _sum_tangents(prim, node._args, args_t, node._value, node._params)
+            if t is not None and not prim.multiple_results:
+                t = _fit(t, node._value)
+            tans[node._idx] = t
+        outs = []
+        for o in rec.out_leaves:
+            ours = type(o) is RevTracer and o._trace is rec.trace
+            t = tans[o._idx] if ours else None
+            v = o._value if ours else o
+            outs.append(Zero(v).instantiate() if t is None or type(t) is Zero else _fit(t, v))
+        return tree_unflatten(rec.out_treedef, outs)
+
+    return rec.out, f_jvp

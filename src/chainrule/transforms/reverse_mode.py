@@ -1,0 +1,240 @@
+"""Reverse-mode transforms: ``vjp``, ``grad``, ``value_and_grad`` and their autograd spellings.
+
+    >>> import chainrule.numpy as cnp
+    >>> grad(lambda x: cnp.sum(x ** 2))(cnp.asarray([1.0, 2.0]))
+    array([2., 4.])
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, NamedTuple
+
+import numpy as _np
+
+from ..core.pytree import tree_flatten, tree_unflatten
+from ..core.reverse import RevTrace, RevTracer, backward
+from ..core.trace import Zero
+from ._args import check_differentiable, flatten_inputs, resolve_argnums, split_args
+
+
+def _zeros_like(x):
+    from ..numpy import zeros_like
+
+    return zeros_like(x)
+
+
+def _ones_like(x):
+    from ..numpy import ones_like
+
+    return ones_like(x)
+
+
+def _value(o, trace):
+    return o._value if type(o) is RevTracer and o._trace is trace else o
+
+
+class Recorded(NamedTuple):
+    """What ``trace_vjp`` recorded: the output, its VJP function and the tape behind it."""
+
+    out: Any
+    vjp_fn: Callable
+    aux: Any
+    trace: RevTrace
+    in_tracers: list
+    out_leaves: list
+    out_treedef: Any
+
+
+def trace_vjp(f: Callable, primals: tuple, *, has_aux: bool = False, free: bool = False,
+              what: str = "vjp") -> Recorded:
+    """Run ``f(*primals)`` on a fresh tape.
+
+    ``vjp_fn(ct)`` takes a cotangent shaped like ``out`` (None for a leaf means zero) and
+    returns cotangents shaped like ``primals``. With ``free`` it may be called only once.
+    """
+    leaves, td = flatten_inputs(primals)
+    check_differentiable(leaves, td, [f"{i}" for i in range(len(primals))], what)
+    trace = RevTrace()
+    tracers = [trace.new_leaf(x) for x in leaves]
+    out = f(*tree_unflatten(td, tracers))
+    aux = None
+    if has_aux:
+        if not (isinstance(out, tuple) and len(out) == 2):
+            raise TypeError(f"{what}: with has_aux=True the function must return (output, aux)")
+        out, aux = out
+    out_leaves, out_td = tree_flatten(out)
+    out_value = tree_unflatten(out_td, [_value(o, trace) for o in out_leaves])
+    used = [False]
+
+    def vjp_fn(ct):
+        if free and used[0]:
+            raise RuntimeError("this vjp function freed its tape; it can be called only once")
+        used[0] = True
+        ct_leaves, ct_td = tree_flatten(ct, is_leaf=lambda x: x is None)
+        if len(ct_leaves) != len(out_leaves):
+            raise ValueError(f"{what}: the cotangent has structure {ct_td}, the output {out_td}")
+        for o, c in zip(out_leaves, ct_leaves):
+            if c is not None and type(c) is not Zero and _np.shape(c) != _np.shape(o):
+                raise ValueError(f"{what}: cotangent shape {_np.shape(c)} does not match the "
+                                 f"output shape {_np.shape(o)}")
+        cts = backward(trace, [(o, c) for o, c in zip(out_leaves, ct_leaves)
+                               if c is not None and type(c) is not Zero], free=free)
+        grads = [_zeros_like(x) if cts[t._idx] is None else cts[t._idx]
+                 for t, x in zip(tracers, leaves)]
+        return tree_unflatten(td, grads)
+
+    return Recorded(out_value, vjp_fn, aux, trace, tracers, out_leaves, out_td)
+
+
+def vjp(f: Callable, *primals, has_aux: bool = False):
+    """``(out, vjp_fn)`` with ``vjp_fn(ct)`` returning a tuple of cotangents, one per primal.
+
+        >>> out, f_vjp = vjp(lambda x: x * 3.0, 2.0)
+        >>> f_vjp(1.0)
+        (np.float64(3.0),)
+    """
+    out, fn, aux, *_ = trace_vjp(f, primals, has_aux=has_aux)
+    return (out, fn, aux) if has_aux else (out, fn)
+
+
+def make_vjp(fun: Callable, argnum: int = 0):
+    """autograd's ``make_vjp(f, argnum)(*args) -> (vjp_fn, ans)``."""
+
+    def maker(*args, **kwargs):
+        (x,), rebuild, _ = split_args(args, argnum)
+        ans, fn, *_ = trace_vjp(lambda v: fun(*rebuild((v,)), **kwargs), (x,))
+        return (lambda g: fn(g)[0]), ans
+
+    return maker
+
+
+def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False, *, argnum=None):
+    """``(f(x), ∇f(x))`` for scalar-valued ``f``; ``has_aux`` returns ``((value, aux), grad)``.
+
+        >>> value_and_grad(lambda x: x ** 2)(3.0)
+        (np.float64(9.0), array(6.))
+    """
+    argnums = resolve_argnums(argnums, argnum)
+
+    def wrapped(*args, **kwargs):
+        diff, rebuild, _ = split_args(args, argnums)
+        out, fn, aux, *_ = trace_vjp(lambda *d: fun(*rebuild(d), **kwargs), diff,
+                                       has_aux=has_aux, free=True, what="grad")
+        _check_scalar(out)
+        grads = fn(_ones_like(out))
+        g = grads[0] if isinstance(argnums, int) else grads
+        return ((out, aux), g) if has_aux else (out, g)
+
+    return wrapped
+
+
+def grad(fun: Callable, argnums=0, has_aux: bool = False, *, argnum=None):
+    """The gradient of a scalar-valued function, shaped like its argument(s).
+
+        >>> grad(lambda x, y: x * y, argnums=(0, 1))(2.0, 5.0)
+        (array(5.), array(2.))
+    """
+    vg = value_and_grad(fun, argnums, has_aux, argnum=argnum)
+
+    def wrapped(*args, **kwargs):
+        res, g = vg(*args, **kwargs)
+        return (g, res[1]) if has_aux else g
+
+    return wrapped
+
+
+def grad_and_aux(fun: Callable, argnum: int = 0):
+    """autograd's ``grad_and_aux``: ``f`` returns ``(value, aux)``; gives ``(grad, aux)``."""
+    return grad(fun, argnum, has_aux=True)
+
+
+def elementwise_grad(fun: Callable, argnum: int = 0, *, argnums=None):
+    """The VJP with a cotangent of ones (the Jacobian's diagonal when ``f`` is elementwise).
+
+        >>> import chainrule.numpy as cnp
+        >>> elementwise_grad(cnp.sin)(cnp.zeros(2))
+        array([1., 1.])
+    """
+    argnums = argnum if argnums is None else argnums
+
+    def wrapped(*args, **kwargs):
+        diff, rebuild, _ = split_args(args, argnums)
+        out, fn, *_ = trace_vjp(lambda *d: fun(*rebuild(d), **kwargs), diff, free=True,
+                                     what="elementwise_grad")
+        from ..core.pytree import tree_map
+
+        grads = fn(tree_map(_ones_like, out))
+        return grads[0] if isinstance(argnums, int) else grads
+
+    return wrapped
+
+
+def _check_scalar(out) -> None:
+    shape = _np.shape(out) if not isinstance(out, (tuple, list, dict)) else None
+    if shape != ():
+        desc = f"shape {shape}" if shape is not None else f"a {type(out).__name__}"
+        raise TypeError(
+            f"grad requires a scalar output, but the function returned {desc}. "
+            "For a vector output use chainrule.jacobian (all derivatives) or chainrule.vjp "
+            "(a vector-Jacobian product); elementwise_grad sums the Jacobian's rows.")
+    dt = getattr(out, "dtype", None) or _np.result_type(out)
+    if _np.issubdtype(dt, _np.complexfloating):
+        raise TypeError("grad of a complex-valued function is not defined: use holomorphic_grad "
+                        "for a holomorphic function, or take the real part (e.g. abs(f)**2).")
+
+
+def holomorphic_grad(fun: Callable, argnums=0, *, argnum=None):
+    """f'(z) of a holomorphic, complex scalar function of complex ``z``.
+
+        >>> holomorphic_grad(lambda z: z * z)(1.0 + 2.0j)
+        array(2.+4.j)
+    """
+    argnums = resolve_argnums(argnums, argnum)
+
+    def wrapped(*args, **kwargs):
+        diff, rebuild, _ = split_args(args, argnums)
+        for i, d in enumerate(diff):
+            if not _np.iscomplexobj(d):
+                raise TypeError(f"holomorphic_grad: argument {i} must be complex, got "
+                                f"{_np.result_type(d)}; for a real input use grad")
+        out, fn, *_ = trace_vjp(lambda *d: fun(*rebuild(d), **kwargs), diff, free=True,
+                                     what="holomorphic_grad")
+        grads = fn(_ones_like(out))
+        return grads[0] if isinstance(argnums, int) else grads
+
+    return wrapped
+
+
+def deriv(fun: Callable, argnum: int = 0) -> Callable:
+    """autograd's ``deriv``: the derivative of a scalar function of a scalar (``elementwise_grad``)."""
+    return elementwise_grad(fun, argnum)
+
+
+def multigrad_dict(fun: Callable) -> Callable:
+    """autograd's ``multigrad_dict``: gradients with respect to all arguments, by name."""
+    import inspect
+
+    sig = inspect.signature(fun)
+
+    def wrapped(*args, **kwargs):
+        bound = sig.bind(*args, **kwargs)
+        bound.apply_defaults()
+        names = list(bound.arguments)
+        g = grad(lambda d: fun(**d))(dict(bound.arguments))
+        return {k: g[k] for k in names}
+
+    return wrapped
+
+
+def tensor_jacobian_product(fun: Callable, argnum: int = 0) -> Callable:
+    """autograd's ``tensor_jacobian_product(f)(x, v) = v · J``, i.e. a VJP."""
+
+    def wrapped(*args, **kwargs):
+        *args, v = args
+        vjp_fn, _ = make_vjp(fun, argnum)(*args, **kwargs)
+        return vjp_fn(v)
+
+    return wrapped
+
+
+vector_jacobian_product = tensor_jacobian_product

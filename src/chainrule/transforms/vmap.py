@@ -1,0 +1,91 @@
+"""``vmap``: map a function over an axis of its arguments, one batched call per primitive.
+
+    >>> import chainrule.numpy as cnp, numpy
+    >>> vmap(lambda x: cnp.sum(x * x))(numpy.arange(6.0).reshape(3, 2))
+    array([ 1., 13., 41.])
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as _np
+
+from ..core.batching import BatchTrace, BatchTracer
+from ..core.pytree import broadcast_prefix, tree_flatten, tree_paths, tree_unflatten
+
+
+def _moveaxis(x, src, dst):
+    if src == dst:
+        return x
+    from ..numpy import moveaxis
+
+    return moveaxis(x, src, dst)
+
+
+def _prefix(axes, args):
+    if isinstance(axes, list):
+        axes = tuple(axes)
+    return broadcast_prefix(axes, args, "in_axes")
+
+
+def vmap(f: Callable, in_axes=0, out_axes=0, axis_size: int | None = None) -> Callable:
+    """Vectorize ``f`` over axis ``in_axes`` of its arguments (None: not mapped).
+
+    ``in_axes`` is an int, None, or a tuple with one entry (itself a prefix tree) per
+    positional argument; ``out_axes`` likewise for the outputs.
+    """
+
+    def batched(*args):
+        leaves, td = tree_flatten(args)
+        axes = ([in_axes] * len(leaves) if in_axes is None or isinstance(in_axes, int)
+                else _prefix(in_axes, args))
+        size = axis_size
+        where = None
+        paths = tree_paths(td)
+        for path, x, ax in zip(paths, leaves, axes):
+            if ax is None:
+                continue
+            shape = _np.shape(x)
+            if not -len(shape) <= ax < len(shape) or not shape:
+                raise ValueError(f"vmap: in_axes={ax} for argument {path} of shape {shape}, "
+                                 "which has no such axis")
+            n = shape[ax]
+            if size is None:
+                size, where = n, path
+            elif n != size:
+                raise ValueError(f"vmap: mapped axes differ in size: argument {path} has {n}, "
+                                 f"{where or 'axis_size'} has {size}")
+        if size is None:
+            raise ValueError("vmap: no argument is mapped (all in_axes are None); pass axis_size")
+        trace = BatchTrace(size)
+        ins = [x if ax is None else BatchTracer(trace, _moveaxis(_asarray(x), ax, 0))
+               for x, ax in zip(leaves, axes)]
+        out = f(*tree_unflatten(td, ins))
+        o_leaves, o_td = tree_flatten(out)
+        o_axes = [out_axes] * len(o_leaves) if isinstance(out_axes, (int, type(None))) \
+            else broadcast_prefix(out_axes, out, "out_axes")
+        res = []
+        for o, ax in zip(o_leaves, o_axes):
+            mapped = type(o) is BatchTracer and o._trace is trace
+            if ax is None:
+                if mapped:
+                    raise ValueError("vmap: out_axes=None for an output that depends on the "
+                                     "mapped axis")
+                res.append(o)
+                continue
+            v = o._val if mapped else _broadcast(o, size)
+            res.append(_moveaxis(v, 0, ax))
+        return tree_unflatten(o_td, res)
+
+    return batched
+
+
+def _asarray(x):
+    return x if hasattr(x, "shape") else _np.asarray(x)
+
+
+def _broadcast(o, size):
+    from ..numpy import broadcast_to
+
+    return broadcast_to(o, (size,) + _np.shape(o))
