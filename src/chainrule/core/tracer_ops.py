@@ -69,11 +69,25 @@ _COMPARE = {
     "eq": "equal", "ne": "not_equal",
 }
 _METHODS = (
-    "sum", "mean", "prod", "max", "min", "std", "var", "cumsum", "cumprod", "dot",
-    "reshape", "transpose", "swapaxes", "squeeze", "ravel", "flatten", "clip", "round",
+    "sum", "mean", "prod", "max", "min", "std", "var", "cumsum", "cumprod", "dot", "swapaxes", "squeeze", "ravel", "flatten", "clip", "round",
     "argmax", "argmin", "argsort", "sort", "trace", "diagonal", "repeat", "take", "conj",
     "conjugate", "astype", "copy", "any", "all", "nonzero", "item", "tolist",
 )
+
+
+def _shape_args(args):
+    """``x.reshape(2, 3)`` and ``x.reshape((2, 3))`` alike, as NumPy's methods take them."""
+    if len(args) == 1 and not isinstance(args[0], int):
+        return args[0]
+    return args
+
+
+def _reshape_method(self, *shape, order="C"):
+    return _cnp().reshape(self, _shape_args(shape), order=order)
+
+
+def _transpose_method(self, *axes):
+    return _cnp().transpose(self, _shape_args(axes) if axes else None)
 
 
 def _install() -> None:
@@ -88,6 +102,8 @@ def _install() -> None:
     Tracer.__getitem__ = lambda self, idx: _cnp().getitem(self, idx)
     for name in _METHODS:
         setattr(Tracer, name, _method(name))
+    Tracer.reshape = _reshape_method
+    Tracer.transpose = _transpose_method
     Tracer.T = property(lambda self: _cnp().transpose(self))
     Tracer.mT = property(lambda self: _cnp().swapaxes(self, -1, -2))
     Tracer.real = property(lambda self: _cnp().real(self))

@@ -1,4 +1,7 @@
 """Primitive families: each module defines primitives with their VJP, JVP and batching rules
-side by side. Importing this package registers them all in ``chainrule.core.registry``."""
+side by side, and two explicit lists of the public names it provides: ``DIFFERENTIABLE`` and
+``NONDIFFERENTIABLE``. ``chainrule.numpy`` is assembled from ``NUMPY_FAMILIES``."""
 
-from . import elementwise, reductions, shape, products  # noqa: F401
+from . import assembly, creation, elementwise, products, reductions, shape
+
+NUMPY_FAMILIES = [elementwise, reductions, shape, assembly, products, creation]

@@ -154,3 +154,12 @@ sign = _nondiff_elementwise("sign", _np.sign)
 # abs at 0: the derivative is taken as 0 (sign(0) = 0), the midpoint of the one-sided slopes.
 absolute = defunary(elementwise("absolute", _np.absolute), lambda ans, x: sign(x))
 abs = absolute
+
+DIFFERENTIABLE = [
+    "abs", "absolute", "add", "cos", "divide", "exp", "log", "multiply", "negative", "power",
+    "sin", "sqrt", "subtract", "tanh", "true_divide", "where",
+]
+NONDIFFERENTIABLE = [
+    "equal", "greater", "greater_equal", "less", "less_equal", "not_equal", "ones_like",
+    "sign", "zeros_like",
+]

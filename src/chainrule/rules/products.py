@@ -105,3 +105,6 @@ def dot(a, b):
     if nb <= 2 and na <= 2:
         return matmul(a, b)
     return tensordot(a, b, axes=([na - 1], [max(nb - 2, 0)]))
+
+DIFFERENTIABLE = ["dot", "matmul", "tensordot"]
+NONDIFFERENTIABLE: list = []

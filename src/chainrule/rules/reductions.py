@@ -53,3 +53,6 @@ def mean(x, axis=None, dtype=None, keepdims=False):
     for a in normalize_axes(axis, len(shape)):
         count *= shape[a]
     return sum_p(x, axis=axis, keepdims=keepdims, dtype=dtype) / count
+
+DIFFERENTIABLE = ["mean", "sum"]
+NONDIFFERENTIABLE: list = []

@@ -10,6 +10,7 @@ import numpy as _np
 
 from ..core.batching import example_ndim, loop_batch, materialize
 from ..core.primitive import PerArgRules, Primitive, deflinear
+from ..core.trace import getval
 from ._util import unbroadcast
 
 numpy = _np  # for the doctest
@@ -28,7 +29,7 @@ def _reshape_impl(x, shape):
     return _np.reshape(x, shape)
 
 
-reshape = _linear(
+_reshape_p = _linear(
     "reshape", _reshape_impl,
     lambda g, ans, x, shape: reshape(g, shape=_np.shape(x)),
     lambda vals, dims, shape: (reshape(vals[0], shape=_np.shape(vals[0])[:1] + tuple(shape)), 0),
@@ -50,7 +51,7 @@ def _transpose_batch(vals, dims, axes=None):
     return transpose(x, axes=(0,) + tuple(a + 1 for a in axes)), 0
 
 
-transpose = _linear("transpose", _transpose_impl, _transpose_vjp, _transpose_batch)
+_transpose_p = _linear("transpose", _transpose_impl, _transpose_vjp, _transpose_batch)
 
 
 def _moveaxis_impl(x, source, destination):
@@ -67,7 +68,7 @@ def _moveaxis_batch(vals, dims, source, destination):
     return moveaxis(x, source=shift(source), destination=shift(destination)), 0
 
 
-moveaxis = _linear(
+_moveaxis_p = _linear(
     "moveaxis", _moveaxis_impl,
     lambda g, ans, x, source, destination: moveaxis(g, source=destination, destination=source),
     _moveaxis_batch,
@@ -87,7 +88,7 @@ def _broadcast_to_batch(vals, dims, shape):
     return broadcast_to(x, shape=(s[0],) + tuple(shape)), 0
 
 
-broadcast_to = _linear(
+_broadcast_to_p = _linear(
     "broadcast_to", _broadcast_to_impl,
     lambda g, ans, x, shape: unbroadcast(g, x),
     _broadcast_to_batch,
@@ -334,6 +335,55 @@ def at(x) -> _At:
     return _At(x)
 
 
+# --- public wrappers with NumPy's signatures --------------------------------------------------
+
+def reshape(a, shape=None, order="C", *, newshape=None):
+    """``numpy.reshape``; differentiable."""
+    if shape is None:
+        shape = newshape
+    if order != "C":
+        raise NotImplementedError("reshape: only order='C' is differentiable")
+    if isinstance(shape, (int, _np.integer)):
+        shape = (int(shape),)
+    return _reshape_p(a, shape=tuple(shape))
+
+
+def transpose(a, axes=None):
+    """``numpy.transpose``; differentiable."""
+    return _transpose_p(a, axes=None if axes is None else tuple(axes))
+
+
+def moveaxis(a, source, destination):
+    """``numpy.moveaxis``; differentiable."""
+    if isinstance(source, list):
+        source = tuple(source)
+    if isinstance(destination, list):
+        destination = tuple(destination)
+    return _moveaxis_p(a, source=source, destination=destination)
+
+
+def broadcast_to(array, shape):
+    """``numpy.broadcast_to``; differentiable."""
+    shape = (shape,) if isinstance(shape, (int, _np.integer)) else tuple(shape)
+    return _broadcast_to_p(array, shape=shape)
+
+
+def ravel(a, order="C"):
+    """``numpy.ravel``; differentiable."""
+    return reshape(a, (-1,), order)
+
+
+def index(x, idx):
+    """``x[idx]`` for basic, advanced and boolean indices; differentiable in ``x``."""
+    if isinstance(idx, list):
+        idx = _np.asarray(idx)
+    elif isinstance(idx, tuple):
+        idx = tuple(_np.asarray(i) if isinstance(i, list) else getval(i) for i in idx)
+    else:
+        idx = getval(idx)
+    return getitem(x, idx=idx)
+
+
 # --- composites ------------------------------------------------------------------------------
 
 def expand_dims(x, axis):
@@ -368,3 +418,10 @@ def swapaxes(x, axis1, axis2):
 
 
 from .elementwise import ones_like, zeros_like  # noqa: E402  (cycle: elementwise needs none of us)
+
+
+DIFFERENTIABLE = [
+    "at", "broadcast_to", "concatenate", "expand_dims", "moveaxis", "ravel", "reshape",
+    "squeeze", "stack", "swapaxes", "transpose",
+]
+NONDIFFERENTIABLE: list = []

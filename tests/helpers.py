@@ -1,0 +1,67 @@
+"""The one checker every rule goes through: check_grads (order 2, both modes) and vmap.
+
+``check_all(f, *args)`` checks f's derivatives against finite differences in random
+directions to second order in forward and reverse mode, then checks ``vmap(f)`` against a
+loop over examples and checks derivatives of ``vmap(f)``. Arguments that are not floats
+(indices, integer arrays) are treated as constants and never batched.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import chainrule as cr
+from chainrule.test_util import check_grads
+
+
+def _is_float(x) -> bool:
+    return np.issubdtype(np.result_type(x), np.inexact)
+
+
+def check_vmap(f, *args, batch: int = 3, seed: int = 1, grads: bool = True, rtol=1e-10,
+               atol=1e-12) -> None:
+    """vmap(f) over a new leading axis of every float argument equals a loop over examples."""
+    rng = np.random.default_rng(seed)
+    in_axes = tuple(0 if _is_float(a) else None for a in args)
+    batched = []
+    for a, ax in zip(args, in_axes):
+        if ax is None:
+            batched.append(a)
+            continue
+        a = np.asarray(a)
+        noise = rng.standard_normal((batch,) + a.shape) * 0.05
+        batched.append((a + noise.astype(a.dtype)) if np.isrealobj(a) else a + noise)
+    got = cr.vmap(f, in_axes=in_axes)(*batched)
+    rows = [f(*[b if ax is None else b[i] for b, ax in zip(batched, in_axes)])
+            for i in range(batch)]
+    got_leaves = cr.tree_leaves(got)
+    row_leaves = [cr.tree_leaves(r) for r in rows]
+    for k, g in enumerate(got_leaves):
+        want = np.stack([np.asarray(r[k]) for r in row_leaves])
+        np.testing.assert_allclose(np.asarray(g), want, rtol=rtol, atol=atol,
+                                   err_msg=f"vmap output leaf {k} differs from a loop")
+    if grads:
+        diff = [i for i, ax in enumerate(in_axes) if ax is not None]
+
+        def g_of(*xs):
+            full = list(batched)
+            for i, x in zip(diff, xs):
+                full[i] = x
+            return cr.vmap(f, in_axes=in_axes)(*full)
+
+        check_grads(g_of, *[batched[i] for i in diff], order=1)
+
+
+def check_all(f, *args, order: int = 2, vmap: bool = True, **tol) -> None:
+    """check_grads in both modes to ``order`` (float args only), then vmap and its grads."""
+    diff = [i for i, a in enumerate(args) if _is_float(a)]
+
+    def g(*xs):
+        full = list(args)
+        for i, x in zip(diff, xs):
+            full[i] = x
+        return f(*full)
+
+    check_grads(g, *[args[i] for i in diff], modes=("fwd", "rev"), order=order, **tol)
+    if vmap:
+        check_vmap(f, *args)
