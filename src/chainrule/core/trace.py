@@ -86,10 +86,13 @@ class Tracer:
         return (self[i] for i in range(len(self)))
 
     def __bool__(self):
-        raise TypeError(
-            "a traced value has no fixed truth value: its derivative would be cut off. "
-            "Branch on a value outside the traced function, or use chainrule.numpy.where."
-        )
+        # Control flow on a concrete value is fine (the taken branch is differentiated);
+        # a batch of values under vmap has no single truth value.
+        v = getval(self)
+        if isinstance(v, Tracer):
+            raise TypeError("the truth value of a batched value under vmap is ambiguous: "
+                            "use chainrule.numpy.where to select per example")
+        return bool(v)
 
     def __setitem__(self, idx, value):
         raise TypeError(

@@ -60,11 +60,8 @@ def _matmul_batch(vals, dims):
         y = expand_dims(y, -1)
     x, y = align_batched([x, y], dims)
     out = matmul(x, y)
-    if ny == 1:
-        out = squeeze(out, -1)
-    if nx == 1:
-        out = squeeze(out, -2)
-    return out, 0
+    drop = ((-2,) if nx == 1 else ()) + ((-1,) if ny == 1 else ())
+    return (squeeze(out, drop) if drop else out), 0
 
 
 matmul = defbilinear(Primitive("matmul", _np.matmul), _matmul_vjp_x, _matmul_vjp_y)

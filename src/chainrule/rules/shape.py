@@ -214,7 +214,7 @@ def take_index(x, index, axis):
 
 
 def _index_add_impl(x, v, idx):
-    out = _np.array(x, copy=True)
+    out = _np.copy(x)  # np.copy keeps the array type (NEP-18)
     _np.add.at(out, idx, v)
     return out
 
@@ -248,7 +248,7 @@ index_add.defbatch(_index_update_batch(index_add))
 
 
 def _index_set_impl(x, v, idx):
-    out = _np.array(x, copy=True)
+    out = _np.copy(x)  # np.copy keeps the array type (NEP-18)
     out[idx] = v
     return out
 
@@ -266,7 +266,7 @@ index_set.defbatch(_index_update_batch(index_set))
 
 
 def _index_mul_impl(x, v, idx):
-    out = _np.array(x, copy=True)
+    out = _np.copy(x)  # np.copy keeps the array type (NEP-18)
     _np.multiply.at(out, idx, v)
     return out
 

@@ -109,6 +109,15 @@ def _custom_vjp_primitive(flat_fwd, bwd, in_td, box):
                 if not isinstance(cts, tuple):
                     raise TypeError("custom_vjp bwd must return a tuple, one entry per argument")
                 cts_leaves, _ = tree_flatten(cts, is_leaf=lambda c: c is None)
+                res_cts = [None if type(c) is Zero else c for c in g[n:]]
+                if any(c is not None for c in res_cts):
+                    # Residuals reached by a cotangent (an outer derivative of bwd): they are
+                    # functions of the inputs through fwd, so differentiate fwd for them.
+                    from .reverse_mode import trace_vjp
+
+                    rec = trace_vjp(lambda *a: flat_fwd(*a)[n:], xs, what="custom_vjp")
+                    extra = rec.vjp_fn(tuple(res_cts))
+                    cts_leaves = [e if c is None else c + e for c, e in zip(cts_leaves, extra)]
                 cache["g"], cache["cts"] = g, cts_leaves
             return cache["cts"][k]
 
