@@ -60,13 +60,25 @@ class BatchTrace(Trace):
     def process(self, prim, args, params):
         vals = []
         dims = []
+        diagonal = False
         for a in args:
             if type(a) is BatchTracer and a._trace is self:
-                vals.append(a._val)
+                v = a._val
+                if type(v) is DiagonalBatch:
+                    diagonal = True
+                vals.append(v)
                 dims.append(0)
             else:
                 vals.append(a)
                 dims.append(None)
+        if diagonal:
+            # A rule that knows the diagonal structure keeps it (or turns it into a cheap
+            # row scaling); anything else sees the materialized matrix.
+            rule = getattr(prim, "diag_batch", None)
+            res = rule(vals, dims, **params) if rule is not None else None
+            if res is not None:
+                return self._wrap(*res)
+            vals = [v.materialize() if type(v) is DiagonalBatch else v for v in vals]
         rule = prim.batch or loop_batch(prim)
         out, out_dim = rule(vals, dims, **params)
         if prim.multiple_results:
@@ -79,6 +91,42 @@ class BatchTrace(Trace):
         if out_dim != 0:
             out = _reg("moveaxis")(out, source=out_dim, destination=0)
         return BatchTracer(self, out)
+
+
+class DiagonalBatch:
+    """The batch diag(d): example ``b`` is ``d[b] * e_b`` (a Jacobian's identity seed, scaled).
+
+    Why: ``jacrev`` seeds the backward pass with the rows of an identity, ``jacfwd`` the
+    forward pass with its columns. Kept symbolic, an elementwise product only rescales ``d``
+    and a product with a matrix is a row (or column) scaling instead of a matrix product, so
+    a Jacobian costs what its closed form costs. Primitives opt in with a ``diag_batch`` rule
+    (see ``chainrule.rules.identity_seed``); every other primitive sees ``materialize()``.
+    """
+
+    __slots__ = ("d",)
+
+    def __init__(self, d) -> None:
+        self.d = d
+
+    @property
+    def shape(self) -> tuple:
+        n = _np.shape(self.d)[0]
+        return (n, n)
+
+    @property
+    def dtype(self):
+        return self.d.dtype
+
+    ndim = 2
+
+    def materialize(self):
+        from .trace import getval
+
+        d = self.d
+        base = getval(d)
+        n = _np.shape(d)[0]
+        like = {} if isinstance(base, _np.ndarray) else {"like": base}
+        return _reg("multiply")(_np.eye(n, dtype=d.dtype, **like), d)
 
 
 def loop_batch(prim):

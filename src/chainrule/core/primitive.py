@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from .trace import Tracer, find_top_trace
+from .trace import Tracer
 
 registry: dict[str, "Primitive"] = {}
 
@@ -46,10 +46,16 @@ class Primitive:
             registry[name] = self
 
     def __call__(self, *args, **params):
+        # The hot path of every traced op: find the innermost trace inline (no helper call).
+        top = None
         for a in args:
             if isinstance(a, Tracer):
-                return find_top_trace(args).process(self, args, params)
-        return self.impl(*args, **params)
+                t = a._trace
+                if top is None or t.level > top.level:
+                    top = t
+        if top is None:
+            return self.impl(*args, **params)
+        return top.process(self, args, params)
 
     # -- rule registration -------------------------------------------------------------
     def defvjp(self, *rules) -> "Primitive":

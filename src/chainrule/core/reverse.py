@@ -85,14 +85,18 @@ class RevTrace(Trace):
     def process(self, prim, args, params):
         vals = []
         parents = []
+        lower = False  # does any value still hold a tracer of an outer trace?
         for a in args:
             if type(a) is RevTracer and a._trace is self:
-                vals.append(a._value)
+                v = a._value
                 parents.append(a)
             else:
-                vals.append(a)
+                v = a
                 parents.append(None)
-        ans = prim(*vals, **params)
+            if isinstance(v, Tracer):
+                lower = True
+            vals.append(v)
+        ans = prim(*vals, **params) if lower else prim.impl(*vals, **params)
         if prim.nondiff:
             return ans
         tape = self.tape
@@ -148,7 +152,10 @@ def backward(trace: RevTrace, seeds, free: bool = False) -> list:
             for k, p in enumerate(node._parents):
                 if p is None:
                     continue
-                rule = rules[k] if k < len(rules) else None
+                try:
+                    rule = rules[k]
+                except IndexError:
+                    rule = None
                 if rule is None:
                     prim.vjp_rule(k)  # raises a clear error naming the primitive
                 c = rule(g, ans, *args, **params)

@@ -5,3 +5,7 @@ side by side, and two explicit lists of the public names it provides: ``DIFFEREN
 from . import assembly, creation, elementwise, products, reductions, shape
 
 NUMPY_FAMILIES = [elementwise, reductions, shape, assembly, products, creation]
+
+from . import identity_seed  # noqa: E402  (after the families it decorates)
+
+identity_seed.install()

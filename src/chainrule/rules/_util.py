@@ -9,8 +9,8 @@ from ..core.primitive import registry
 
 def unbroadcast(g, x):
     """Sum ``g`` down to ``x``'s shape, undoing NumPy broadcasting (the VJP of a broadcast)."""
-    gshape = _np.shape(g)
-    xshape = _np.shape(x)
+    gshape = g.shape if hasattr(g, "shape") else _np.shape(g)
+    xshape = x.shape if hasattr(x, "shape") else _np.shape(x)
     if gshape == xshape:
         return g
     lead = len(gshape) - len(xshape)

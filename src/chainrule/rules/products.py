@@ -14,46 +14,52 @@ import numpy as _np
 from ..core.batching import align_batched, example_ndim
 from ..core.primitive import Primitive, defbilinear
 from ._util import unbroadcast
-from .shape import expand_dims, reshape, squeeze, swapaxes, transpose
+from .shape import expand_dims, reshape, squeeze, swapaxes, transpose  # noqa: F401
 
 numpy = _np  # for the doctest
 
 
-def _as_matrices(x, y):
-    """Promote 1-D operands the way matmul does: x (k,) -> (1, k), y (k,) -> (k, 1)."""
-    return (expand_dims(x, -2) if _np.ndim(x) == 1 else x,
-            expand_dims(y, -1) if _np.ndim(y) == 1 else y)
-
-
-def _promote_g(g, x, y):
-    if _np.ndim(x) == 1 and _np.ndim(y) == 1:
-        return reshape(g, shape=(1, 1))
-    if _np.ndim(x) == 1:
-        return expand_dims(g, -2)
-    if _np.ndim(y) == 1:
-        return expand_dims(g, -1)
-    return g
-
-
 def _matmul_vjp_x(g, ans, x, y):
-    xm, ym = _as_matrices(x, y)
-    gx = matmul(_promote_g(g, x, y), swapaxes(ym, -1, -2))
-    if _np.ndim(x) == 1:
-        gx = squeeze(gx, -2)
-    return unbroadcast(gx, x)
+    nx, ny = _np.ndim(x), _np.ndim(y)
+    if nx == 1 and ny == 1:
+        return g * y
+    if nx == 1 and ny == 2:  # g (n,), y (k, n): gx = y @ g, a plain matrix-vector product
+        return matmul(y, g)
+    if ny == 1:  # g (..., m), y (k,): gx = outer(g, y)
+        return unbroadcast(expand_dims(g, -1) * y, x)
+    if nx == 1:
+        return unbroadcast(squeeze(matmul(expand_dims(g, -2), swapaxes(y, -1, -2)), -2), x)
+    return unbroadcast(matmul(g, swapaxes(y, -1, -2)), x)
 
 
 def _matmul_vjp_y(g, ans, x, y):
-    xm, ym = _as_matrices(x, y)
-    gy = matmul(swapaxes(xm, -1, -2), _promote_g(g, x, y))
-    if _np.ndim(y) == 1:
-        gy = squeeze(gy, -1)
-    return unbroadcast(gy, y)
+    nx, ny = _np.ndim(x), _np.ndim(y)
+    if nx == 1 and ny == 1:
+        return g * x
+    if nx == 2 and ny == 1:  # g (m,), x (m, k): gy = g @ x, a plain vector-matrix product
+        return matmul(g, x)
+    if nx == 1:  # x (k,), g (..., n): gy = outer(x, g)
+        return unbroadcast(expand_dims(x, -1) * expand_dims(g, -2), y)
+    if ny == 1:
+        return unbroadcast(squeeze(matmul(swapaxes(x, -1, -2), expand_dims(g, -1)), -1), y)
+    return unbroadcast(matmul(swapaxes(x, -1, -2), g), y)
 
 
 def _matmul_batch(vals, dims):
     x, y = vals
     nx, ny = example_ndim(x, dims[0]), example_ndim(y, dims[1])
+    # The batched 2-D cases are single matrix-matrix products (one BLAS call).
+    if dims[1] is None and nx == 1 and ny == 2:  # x (B, k) @ y (k, n)
+        return matmul(x, y), 0
+    if dims[0] is None and nx == 2 and ny == 1:  # x (m, k) @ y_b: (B, k) @ x.T
+        return matmul(y, swapaxes(x, -1, -2)), 0
+    if dims[1] is None and nx == 2 and ny == 2:  # x (B, m, k) @ y (k, n) as (B*m, k) @ y
+        s = _np.shape(x)
+        return reshape(matmul(reshape(x, (-1, s[-1])), y), s[:-1] + _np.shape(y)[-1:]), 0
+    if nx == 1 and ny == 1 and dims[0] is not None and dims[1] is not None:
+        from .reductions import sum as _sum
+
+        return _sum(x * y, axis=-1), 0
     if nx == 1:
         x = expand_dims(x, -2)
     if ny == 1:

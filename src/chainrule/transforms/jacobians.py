@@ -20,7 +20,7 @@ from ..core.trace import Zero
 from ._args import resolve_argnums, split_args
 from .forward_mode import trace_jvp
 from .reverse_mode import grad, make_vjp, trace_vjp
-from .vmap import vmap
+from .vmap import vmap, vmap_over_identity
 
 
 def _basis(shape, dtype):
@@ -28,7 +28,6 @@ def _basis(shape, dtype):
     from ..numpy import reshape
 
     n = int(_np.prod(shape, dtype=_np.int64))
-    dtype = dtype if _np.issubdtype(dtype, _np.inexact) else _np.float64
     return reshape(_np.eye(n, dtype=dtype), (n,) + tuple(shape))
 
 
@@ -36,6 +35,18 @@ def _concat(parts):
     from ..numpy import concatenate
 
     return parts[0] if len(parts) == 1 else concatenate(parts, axis=0)
+
+
+def _vmap_basis(fn, shape, dtype, chunk_size):
+    """vmap ``fn`` over the identity basis of ``shape``, ``chunk_size`` rows at a time.
+
+    A 1-D basis taken whole stays symbolic (a diagonal seed), so rules that know it turn
+    products with the identity into scalings."""
+    n = int(_np.prod(shape, dtype=_np.int64))
+    dtype = dtype if _np.issubdtype(dtype, _np.inexact) else _np.float64
+    if len(shape) == 1 and (chunk_size is None or chunk_size >= n):
+        return vmap_over_identity(fn, n, dtype)
+    return _chunked_vmap(fn, _basis(shape, dtype), chunk_size)
 
 
 def _chunked_vmap(fn, basis, chunk_size):
@@ -67,7 +78,7 @@ def _jac_from_recording(rec, diff, single: bool, chunk_size):
             cts[i] = c
             return rec.vjp_fn(tree_unflatten(out_td, cts))
 
-        rows = _chunked_vmap(row, _basis(oshape, _np.result_type(o)), chunk_size)
+        rows = _vmap_basis(row, oshape, _np.result_type(o), chunk_size)
         r_leaves, _ = tree_flatten(rows)
         blocks.append(tree_unflatten(in_td, [
             _reshape(r, oshape + _np.shape(x)) for r, x in zip(r_leaves, in_leaves)]))
@@ -117,7 +128,7 @@ def _jacfwd(g, diff, single, has_aux, chunk_size):
             res = trace_jvp(g, diff, tree_unflatten(in_td, tangents), has_aux)
             return res[1]
 
-        cols = _chunked_vmap(column, _basis(xshape, _np.result_type(x)), chunk_size)
+        cols = _vmap_basis(column, xshape, _np.result_type(x), chunk_size)
         c_leaves, out_td = tree_flatten(cols)
         per_input.append([_from_columns(c, xshape) for c in c_leaves])
     if has_aux:

@@ -11,7 +11,7 @@ from typing import Callable
 
 import numpy as _np
 
-from ..core.batching import BatchTrace, BatchTracer
+from ..core.batching import BatchTrace, BatchTracer, DiagonalBatch
 from ..core.pytree import broadcast_prefix, tree_flatten, tree_paths, tree_unflatten
 
 
@@ -61,24 +61,41 @@ def vmap(f: Callable, in_axes=0, out_axes=0, axis_size: int | None = None) -> Ca
         trace = BatchTrace(size)
         ins = [x if ax is None else BatchTracer(trace, _moveaxis(_asarray(x), ax, 0))
                for x, ax in zip(leaves, axes)]
-        out = f(*tree_unflatten(td, ins))
-        o_leaves, o_td = tree_flatten(out)
-        o_axes = [out_axes] * len(o_leaves) if isinstance(out_axes, (int, type(None))) \
-            else broadcast_prefix(out_axes, out, "out_axes")
-        res = []
-        for o, ax in zip(o_leaves, o_axes):
-            mapped = type(o) is BatchTracer and o._trace is trace
-            if ax is None:
-                if mapped:
-                    raise ValueError("vmap: out_axes=None for an output that depends on the "
-                                     "mapped axis")
-                res.append(o)
-                continue
-            v = o._val if mapped else _broadcast(o, size)
-            res.append(_moveaxis(v, 0, ax))
-        return tree_unflatten(o_td, res)
+        return _unbatch(f(*tree_unflatten(td, ins)), trace, out_axes)
 
     return batched
+
+
+def _unbatch(out, trace: BatchTrace, out_axes=0):
+    """The outputs of a batched call as arrays with the batch on axis ``out_axes``."""
+    o_leaves, o_td = tree_flatten(out)
+    o_axes = [out_axes] * len(o_leaves) if isinstance(out_axes, (int, type(None))) \
+        else broadcast_prefix(out_axes, out, "out_axes")
+    res = []
+    for o, ax in zip(o_leaves, o_axes):
+        mapped = type(o) is BatchTracer and o._trace is trace
+        if ax is None:
+            if mapped:
+                raise ValueError("vmap: out_axes=None for an output that depends on the "
+                                 "mapped axis")
+            res.append(o)
+            continue
+        if mapped:
+            v = o._val
+            if type(v) is DiagonalBatch:
+                v = v.materialize()
+        else:
+            v = _broadcast(o, trace.size)
+        res.append(_moveaxis(v, 0, ax))
+    return tree_unflatten(o_td, res)
+
+
+def vmap_over_identity(f: Callable, n: int, dtype):
+    """``vmap(f)(eye(n))`` with the identity kept symbolic (a ``DiagonalBatch`` seed)."""
+    trace = BatchTrace(n)
+    from ..numpy import ones
+
+    return _unbatch(f(BatchTracer(trace, DiagonalBatch(ones(n, dtype=dtype)))), trace)
 
 
 def _asarray(x):
