@@ -17,3 +17,11 @@ __all__ = list(_transforms_all) + [
     "numpy", "register_pytree_node", "tree_flatten", "tree_leaves", "tree_map",
     "tree_structure", "tree_unflatten",
 ]
+
+# HIPS autograd's top level, so that `import chainrule as autograd` keeps working.
+from . import builtins, extend, tracer, util  # noqa: E402,F401
+from .builtins import dict, isinstance, list, tuple, type  # noqa: E402,F401,A001,A004
+from .extend import primitive  # noqa: E402,F401
+
+__all__ += ["builtins", "extend", "tracer", "util", "primitive", "dict", "isinstance", "list",
+            "tuple", "type"]

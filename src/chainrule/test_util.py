@@ -65,11 +65,31 @@ def _close(name, got, want, rtol, atol) -> None:
 
 def check_grads(f: Callable, *args, modes: Sequence[str] = ("fwd", "rev"), order: int = 2,
                 eps: float = 1e-6, rtol: float = 1e-5, atol: float = 1e-6,
-                seed: int = 0) -> None:
+                seed: int = 0, argnum=None):
     """Check ``f``'s derivatives at ``args`` in ``modes`` up to ``order``; raise on mismatch.
 
-    The message names the mode and order that failed and by how much.
+    The message names the mode and order that failed and by how much. autograd's curried
+    form works too: ``check_grads(f, modes=["rev"], argnum=1)(x, y)`` (with no point given,
+    or with ``argnum``, a checker is returned).
     """
+    if not args or argnum is not None:
+        nums = 0 if argnum is None else argnum
+        nums = (nums,) if isinstance(nums, int) else tuple(nums)
+
+        def checker(*xs, **kwargs):
+            def g(*d):
+                full = list(xs)
+                for i, v in zip(nums, d):
+                    full[i] = v
+                return f(*full, **kwargs)
+
+            check_grads(g, *[xs[i] for i in nums], modes=modes, order=order, eps=eps,
+                        rtol=rtol, atol=atol, seed=seed)
+
+        return checker
+    if len(args) == 1 and isinstance(args[0], int) and not isinstance(args[0], bool):
+        raise TypeError("check_grads(f, k) is ambiguous: pass argnum=k by keyword for "
+                        "autograd's form, or a float point to check at")
     rng = _np.random.default_rng(seed)
     args = tuple(tree_map(lambda x: _np.asarray(x) if _np.isscalar(x) else x, a) for a in args)
     _check(f, args, tuple(modes), order, eps, rtol, atol, rng, level=1)

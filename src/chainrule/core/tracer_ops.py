@@ -97,6 +97,10 @@ def _install() -> None:
     for py, name in _COMPARE.items():
         setattr(Tracer, f"__{py}__", _binary(name))
     Tracer.__neg__ = _unary("negative")
+    Tracer.__invert__ = _unary("invert")
+    Tracer.__round__ = lambda self, ndigits=0: _cnp().round(self, ndigits)
+    Tracer.__divmod__ = lambda self, other: _cnp().divmod(self, other)
+    Tracer.__rdivmod__ = lambda self, other: _cnp().divmod(other, self)
     Tracer.__abs__ = _unary("absolute")
     Tracer.__pos__ = lambda self: self
     Tracer.__getitem__ = lambda self, idx: _cnp().getitem(self, idx)
@@ -114,6 +118,17 @@ def _install() -> None:
     Tracer.__array__ = _no_array
 
 
+_REDUCE = {"add": "sum", "multiply": "prod", "maximum": "max", "minimum": "min"}
+_ACCUMULATE = {"add": "cumsum", "multiply": "cumprod"}
+
+
+def _numpy_name(func) -> str:
+    """``numpy.linalg.inv`` rather than ``numpy.inv``: the public module of a function."""
+    mod = (getattr(func, "__module__", None) or "numpy").split(".")
+    mod = [m for m in mod if not m.startswith("_")]
+    return ".".join(mod + [func.__name__])
+
+
 def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
     name = ufunc.__name__
     if kwargs.get("out") is not None:
@@ -124,9 +139,12 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
         fn = getattr(_cnp(), name, None)
         if fn is not None and fn is not getattr(__import__("numpy"), name, None):
             return fn(*inputs, **kwargs)
-    elif method == "reduce" and name in ("add", "multiply", "maximum", "minimum"):
-        red = {"add": "sum", "multiply": "prod", "maximum": "max", "minimum": "min"}[name]
-        return getattr(_cnp(), red)(*inputs, **kwargs)
+    elif method == "reduce" and name in _REDUCE:
+        kwargs.setdefault("axis", 0)  # ufunc.reduce's default, unlike numpy.sum's
+        return getattr(_cnp(), _REDUCE[name])(*inputs, **kwargs)
+    elif method == "accumulate" and name in _ACCUMULATE:
+        kwargs.setdefault("axis", 0)
+        return getattr(_cnp(), _ACCUMULATE[name])(*inputs, **kwargs)
     raise NotImplementedError(
         f"numpy.{name}.{method} has no derivative rule in chainrule "
         f"(called on a traced value of shape {self.shape}).")
@@ -144,7 +162,7 @@ def _array_function(self, func, types, args, kwargs):
     if fn is not None:
         return fn(*args, **kwargs)
     raise NotImplementedError(
-        f"numpy.{func.__name__} has no derivative rule in chainrule (called on a traced value "
+        f"{_numpy_name(func)} has no derivative rule in chainrule (called on a traced value "
         f"of shape {self.shape}); write it with differentiable functions or define one with "
         "chainrule.extend.primitive.")
 
@@ -153,7 +171,9 @@ def _no_array(self, dtype=None, copy=None):
     raise TypeError(
         "a traced value was converted to a plain numpy array (numpy.asarray / numpy.array), "
         "which would cut it off from differentiation. Use chainrule.numpy functions, or "
-        "chainrule.stop_gradient if the cut is intended.")
+        "chainrule.stop_gradient if the cut is intended. If this came from numpy.random: "
+        "draws have no derivative in their parameters; write loc + scale * "
+        "standard_normal(size), or use chainrule.numpy.random, whose errors name the argument.")
 
 
 _install()

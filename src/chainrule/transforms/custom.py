@@ -42,7 +42,7 @@ def stop_gradient(x):
 
         >>> import chainrule
         >>> chainrule.grad(lambda x: x * stop_gradient(x))(3.0)
-        array(3.)
+        np.float64(3.0)
     """
     return tree_map(_stop, x)
 
@@ -213,7 +213,7 @@ def checkpoint(fun: Callable) -> Callable:
 
         >>> import chainrule, chainrule.numpy as cnp
         >>> chainrule.grad(checkpoint(lambda x: cnp.sin(x) * x))(0.0)
-        array(0.)
+        np.float64(0.0)
     """
 
     @functools.wraps(fun)

@@ -12,7 +12,7 @@ from typing import Callable
 import numpy as _np
 
 from ..core.forward import JVPTrace, JVPTracer, _fit, _sum_tangents
-from ..core.pytree import tree_flatten, tree_unflatten
+from ..core.pytree import tree_flatten, tree_map, tree_unflatten
 from ..core.reverse import TUPLE_GET, RevTracer
 from ..core.trace import Zero
 from ._args import flatten_inputs, split_args
@@ -42,6 +42,8 @@ def trace_jvp(f: Callable, primals: tuple, tangents: tuple, has_aux: bool = Fals
     aux = None
     if has_aux:
         out, aux = out
+        aux = tree_map(lambda a: a._primal if type(a) is JVPTracer and a._trace is trace else a,
+                       aux)
     o_leaves, o_td = tree_flatten(out)
     pairs = [_out_pair(o, trace) for o in o_leaves]
     res = (tree_unflatten(o_td, [p for p, _ in pairs]), tree_unflatten(o_td, [t for _, t in pairs]))
@@ -56,18 +58,37 @@ def jvp(f: Callable, primals, tangents, has_aux: bool = False):
     return trace_jvp(f, tuple(primals), tuple(tangents), has_aux)
 
 
-def make_jvp(fun: Callable, argnum: int = 0):
-    """autograd's ``make_jvp(f, argnum)(*args)(v) -> (ans, J v)``."""
+def make_jvp(fun: Callable, argnum=0):
+    """autograd's ``make_jvp(f, argnum)(*args)(v) -> (ans, J v)``; with a tuple ``argnum``,
+    ``v`` is a tuple of tangents."""
 
     def maker(*args, **kwargs):
-        (x,), rebuild, _ = split_args(args, argnum)
+        diff, rebuild, _ = split_args(args, argnum)
 
         def push(v):
-            return trace_jvp(lambda d: fun(*rebuild((d,)), **kwargs), (x,), (v,))
+            tangents = (v,) if isinstance(argnum, int) else tuple(v)
+            return trace_jvp(lambda *d: fun(*rebuild(d), **kwargs), diff, tangents)
 
         return push
 
     return maker
+
+
+def deriv(fun: Callable, argnum: int = 0) -> Callable:
+    """autograd's ``deriv``: forward mode with a tangent of ones, J·1 (shaped like the output).
+
+        >>> import chainrule.numpy as cnp
+        >>> deriv(cnp.sin)(0.0)
+        np.float64(1.0)
+    """
+
+    def wrapped(*args, **kwargs):
+        (x,), _, _ = split_args(args, argnum)
+        from ..numpy import ones_like
+
+        return make_jvp(fun, argnum)(*args, **kwargs)(ones_like(x))[1]
+
+    return wrapped
 
 
 def linearize(f: Callable, *primals):

@@ -153,6 +153,7 @@ def _from_columns(c, xshape):
 def jacobian(f: Callable, argnums=0, *, chunk_size: int | None = None, argnum=None) -> Callable:
     """The Jacobian, by the cheaper mode: reverse when outputs are no more than inputs.
 
+        >>> import numpy
         >>> jacobian(lambda x: x[0] * x[1])(numpy.array([2.0, 3.0]))
         array([3., 2.])
     """
@@ -182,7 +183,7 @@ def hvp(f: Callable, primals, tangents):
     """Hessian-vector product H·v of scalar ``f`` at ``primals`` (forward over reverse).
 
         >>> hvp(lambda x: x ** 3, (2.0,), (1.0,))
-        (array(12.),)
+        (np.float64(12.0),)
     """
     nums = tuple(range(len(primals)))
     _, hv = trace_jvp(grad(f, nums), tuple(primals), tuple(tangents))

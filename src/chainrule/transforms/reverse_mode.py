@@ -11,7 +11,7 @@ from typing import Any, Callable, NamedTuple
 
 import numpy as _np
 
-from ..core.pytree import tree_flatten, tree_unflatten
+from ..core.pytree import tree_flatten, tree_map, tree_unflatten
 from ..core.reverse import RevTrace, RevTracer, backward
 from ..core.trace import Zero
 from ._args import check_differentiable, flatten_inputs, resolve_argnums, split_args
@@ -62,6 +62,9 @@ def trace_vjp(f: Callable, primals: tuple, *, has_aux: bool = False, free: bool 
         if not (isinstance(out, tuple) and len(out) == 2):
             raise TypeError(f"{what}: with has_aux=True the function must return (output, aux)")
         out, aux = out
+        # aux leaves are results, not traced values: unwrap them before a backward pass
+        # with ``free`` drops the values saved on the tape.
+        aux = tree_map(lambda a: _value(a, trace), aux)
     out_leaves, out_td = tree_flatten(out)
     out_value = tree_unflatten(out_td, [_value(o, trace) for o in out_leaves])
     used = [False]
@@ -79,11 +82,26 @@ def trace_vjp(f: Callable, primals: tuple, *, has_aux: bool = False, free: bool 
                                  f"output shape {_np.shape(o)}")
         cts = backward(trace, [(o, c) for o, c in zip(out_leaves, ct_leaves)
                                if c is not None and type(c) is not Zero], free=free)
-        grads = [_zeros_like(x) if cts[t._idx] is None else cts[t._idx]
+        grads = [_zeros_like(x) if cts[t._idx] is None else _cotangent_for(cts[t._idx], x)
                  for t, x in zip(tracers, leaves)]
         return tree_unflatten(td, grads)
 
     return Recorded(out_value, vjp_fn, aux, trace, tracers, out_leaves, out_td)
+
+
+def _cotangent_for(c, x):
+    """The cotangent handed back for input ``x``: an array of x's dtype kind. A real input's
+    cotangent is real: under the transpose convention only Re(c) pairs with a real tangent
+    (autograd and JAX do the same)."""
+    if getattr(c, "dtype", None) is None:  # a Python scalar from a rule on Python scalars
+        return _np.asarray(c, dtype=getattr(x, "dtype", None))
+    if c.dtype.kind == "c":
+        xd = getattr(x, "dtype", None)
+        if xd is None or xd.kind != "c":
+            from ..numpy import real
+
+            return real(c)
+    return c
 
 
 def vjp(f: Callable, *primals, has_aux: bool = False):
@@ -91,19 +109,22 @@ def vjp(f: Callable, *primals, has_aux: bool = False):
 
         >>> out, f_vjp = vjp(lambda x: x * 3.0, 2.0)
         >>> f_vjp(1.0)
-        (np.float64(3.0),)
+        (array(3.),)
     """
     out, fn, aux, *_ = trace_vjp(f, primals, has_aux=has_aux)
     return (out, fn, aux) if has_aux else (out, fn)
 
 
-def make_vjp(fun: Callable, argnum: int = 0):
-    """autograd's ``make_vjp(f, argnum)(*args) -> (vjp_fn, ans)``."""
+def make_vjp(fun: Callable, argnum=0):
+    """autograd's ``make_vjp(f, argnum)(*args) -> (vjp_fn, ans)``; a tuple ``argnum`` gives
+    a ``vjp_fn`` that returns a tuple."""
 
     def maker(*args, **kwargs):
-        (x,), rebuild, _ = split_args(args, argnum)
-        ans, fn, *_ = trace_vjp(lambda v: fun(*rebuild((v,)), **kwargs), (x,))
-        return (lambda g: fn(g)[0]), ans
+        diff, rebuild, _ = split_args(args, argnum)
+        ans, fn, *_ = trace_vjp(lambda *d: fun(*rebuild(d), **kwargs), diff)
+        if isinstance(argnum, int):
+            return (lambda g: fn(g)[0]), ans
+        return fn, ans
 
     return maker
 
@@ -112,7 +133,7 @@ def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False, *, argnum=No
     """``(f(x), ∇f(x))`` for scalar-valued ``f``; ``has_aux`` returns ``((value, aux), grad)``.
 
         >>> value_and_grad(lambda x: x ** 2)(3.0)
-        (np.float64(9.0), array(6.))
+        (np.float64(9.0), np.float64(6.0))
     """
     argnums = resolve_argnums(argnums, argnum)
 
@@ -132,7 +153,7 @@ def grad(fun: Callable, argnums=0, has_aux: bool = False, *, argnum=None):
     """The gradient of a scalar-valued function, shaped like its argument(s).
 
         >>> grad(lambda x, y: x * y, argnums=(0, 1))(2.0, 5.0)
-        (array(5.), array(2.))
+        (np.float64(5.0), np.float64(2.0))
     """
     vg = value_and_grad(fun, argnums, has_aux, argnum=argnum)
 
@@ -161,8 +182,10 @@ def elementwise_grad(fun: Callable, argnum: int = 0, *, argnums=None):
         diff, rebuild, _ = split_args(args, argnums)
         out, fn, *_ = trace_vjp(lambda *d: fun(*rebuild(d), **kwargs), diff, free=True,
                                      what="elementwise_grad")
-        from ..core.pytree import tree_map
-
+        for o in tree_flatten(out)[0]:
+            if _np.iscomplexobj(o):
+                raise TypeError("elementwise_grad applies to real-valued functions; for a "
+                                "holomorphic function use holomorphic_grad")
         grads = fn(tree_map(_ones_like, out))
         return grads[0] if isinstance(argnums, int) else grads
 
@@ -187,7 +210,7 @@ def holomorphic_grad(fun: Callable, argnums=0, *, argnum=None):
     """f'(z) of a holomorphic, complex scalar function of complex ``z``.
 
         >>> holomorphic_grad(lambda z: z * z)(1.0 + 2.0j)
-        array(2.+4.j)
+        np.complex128(2+4j)
     """
     argnums = resolve_argnums(argnums, argnum)
 
@@ -195,8 +218,11 @@ def holomorphic_grad(fun: Callable, argnums=0, *, argnum=None):
         diff, rebuild, _ = split_args(args, argnums)
         for i, d in enumerate(diff):
             if not _np.iscomplexobj(d):
-                raise TypeError(f"holomorphic_grad: argument {i} must be complex, got "
-                                f"{_np.result_type(d)}; for a real input use grad")
+                import warnings
+
+                warnings.warn(f"holomorphic_grad: argument {i} is not complex "
+                              f"({_np.result_type(d)}); this is grad of a real function",
+                              stacklevel=2)
         out, fn, *_ = trace_vjp(lambda *d: fun(*rebuild(d), **kwargs), diff, free=True,
                                      what="holomorphic_grad")
         grads = fn(_ones_like(out))
@@ -205,13 +231,13 @@ def holomorphic_grad(fun: Callable, argnums=0, *, argnum=None):
     return wrapped
 
 
-def deriv(fun: Callable, argnum: int = 0) -> Callable:
-    """autograd's ``deriv``: the derivative of a scalar function of a scalar (``elementwise_grad``)."""
-    return elementwise_grad(fun, argnum)
-
-
 def multigrad_dict(fun: Callable) -> Callable:
-    """autograd's ``multigrad_dict``: gradients with respect to all arguments, by name."""
+    """autograd's ``multigrad_dict``: gradients with respect to every argument, by name, in
+    signature order (``*args`` as a tuple, ``**kwargs`` as a dict).
+
+        >>> multigrad_dict(lambda a, b: a * b)(2.0, 3.0)
+        {'a': np.float64(3.0), 'b': np.float64(2.0)}
+    """
     import inspect
 
     sig = inspect.signature(fun)
@@ -219,20 +245,40 @@ def multigrad_dict(fun: Callable) -> Callable:
     def wrapped(*args, **kwargs):
         bound = sig.bind(*args, **kwargs)
         bound.apply_defaults()
-        names = list(bound.arguments)
-        g = grad(lambda d: fun(**d))(dict(bound.arguments))
-        return {k: g[k] for k in names}
+
+        def call(named):
+            b = sig.bind(*args, **kwargs)
+            b.apply_defaults()
+            for k, v in named.items():
+                b.arguments[k] = v
+            return fun(*b.args, **b.kwargs)
+
+        g = grad(call)(dict(bound.arguments))
+        return {k: g[k] for k in bound.arguments}
 
     return wrapped
 
 
+def grad_named(fun: Callable, argname: str) -> Callable:
+    """autograd's ``grad_named``: the gradient in the argument called ``argname``."""
+    import inspect
+
+    return grad(fun, list(inspect.signature(fun).parameters).index(argname))
+
+
 def tensor_jacobian_product(fun: Callable, argnum: int = 0) -> Callable:
-    """autograd's ``tensor_jacobian_product(f)(x, v) = v · J``, i.e. a VJP."""
+    """autograd's ``tensor_jacobian_product(f)(*args, v)``: ``v`` contracted with the leading
+    ``ndim(v)`` axes of the output, differentiated in argument ``argnum``."""
 
     def wrapped(*args, **kwargs):
         *args, v = args
-        vjp_fn, _ = make_vjp(fun, argnum)(*args, **kwargs)
-        return vjp_fn(v)
+        from ..numpy import tensordot
+        from .jacobians import jacobian
+
+        def contracted(*a):
+            return tensordot(v, fun(*a, **kwargs), _np.ndim(v))
+
+        return jacobian(contracted, argnum)(*args)
 
     return wrapped
 
