@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as _np
 
+from .reverse import add_cotangents
 from .trace import Trace, Tracer, Zero
 
 _add = None
@@ -65,10 +66,10 @@ def _sum_tangents(prim, primals, tangents, ans, params):
         if out is None:
             out = c
         elif prim.multiple_results:
-            out = tuple(a if type(b) is Zero else b if type(a) is Zero else _add(a, b)
+            out = tuple(a if type(b) is Zero else b if type(a) is Zero else add_cotangents(a, b)
                         for a, b in zip(out, c))
         else:
-            out = _add(out, c)
+            out = add_cotangents(out, c)
     return out
 
 

@@ -18,12 +18,15 @@ from __future__ import annotations
 import numpy as _np
 
 from .trace import Trace, Tracer, Zero
+from .valuetypes import value_types
 
 _add = None
 
 
 def add_cotangents(a, b):
     global _add
+    if value_types and type(a) in value_types:
+        return value_types[type(a)].add(a, b)
     if _add is None:
         from .primitive import registry
 

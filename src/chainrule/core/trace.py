@@ -48,6 +48,11 @@ class Zero:
         self.like = like
 
     def instantiate(self):
+        from .valuetypes import value_types
+
+        vt = value_types.get(type(self.like))
+        if vt is not None:
+            return vt.zeros(self.like)
         from ..numpy import zeros_like
 
         return zeros_like(self.like)

@@ -6,6 +6,7 @@ import numpy as _np
 
 from ..core.pytree import tree_flatten, tree_paths
 from ..core.trace import Tracer
+from ..core.valuetypes import value_types
 
 
 def resolve_argnums(argnums, argnum):
@@ -37,6 +38,8 @@ def split_args(args: tuple, argnums):
 def check_differentiable(leaves, treedef, argnames, what: str) -> None:
     """Raise a TypeError naming the leaf whose dtype cannot carry a derivative."""
     for path, x in zip(tree_paths(treedef), leaves):
+        if type(x) in value_types:
+            continue
         d = x.dtype if isinstance(x, Tracer) else _np.result_type(x)
         if not (_np.issubdtype(d, _np.floating) or _np.issubdtype(d, _np.complexfloating)):
             raise TypeError(
