@@ -48,3 +48,5 @@ def _fill_function_map() -> None:
 
 _fill_function_map()
 del _fam, _name
+
+from . import fft, linalg, random  # noqa: E402,F401  (public submodules)
