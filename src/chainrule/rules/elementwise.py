@@ -438,17 +438,20 @@ abs = absolute
 fabs = defunary(elementwise("fabs", _np.fabs), lambda ans, x: sign(x))
 
 
-def _share(first, tie):
-    """Weight of the first argument of maximum/minimum: 1 where it wins, 1/2 at ties."""
-    return where_p(first, 1.0, where_p(tie, 0.5, 0.0))
+def _share(first, tie, like):
+    """Weight of the first argument of maximum/minimum: 1 where it wins, 1/2 at ties, in the
+    dtype of ``like`` (so float32 gradients stay float32)."""
+    dt = _np.result_type(dtype_of(like), _np.float16)
+    one, half, zero = (_np.asarray(v, dtype=dt) for v in (1.0, 0.5, 0.0))
+    return where_p(first, one, where_p(tie, half, zero))
 
 
 def _max_weight(x, y):
-    return _share(greater(x, y), equal(x, y))
+    return _share(greater(x, y), equal(x, y), x)
 
 
 def _min_weight(x, y):
-    return _share(less(x, y), equal(x, y))
+    return _share(less(x, y), equal(x, y), x)
 
 
 def _fmax_weight(x, y):

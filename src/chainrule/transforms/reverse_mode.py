@@ -14,6 +14,7 @@ import numpy as _np
 from ..core.pytree import tree_flatten, tree_map, tree_unflatten
 from ..core.reverse import RevTrace, RevTracer, backward
 from ..core.trace import Zero
+from ..core.valuetypes import value_types
 from ._args import check_differentiable, flatten_inputs, resolve_argnums, split_args
 
 
@@ -91,6 +92,8 @@ def _cotangent_for(c, x):
     """The cotangent handed back for input ``x``: an array of x's dtype kind. A real input's
     cotangent is real: under the transpose convention only Re(c) pairs with a real tangent
     (autograd and JAX do the same)."""
+    if type(c) in value_types:
+        return c
     if getattr(c, "dtype", None) is None:  # a Python scalar from a rule on Python scalars
         return _np.asarray(c, dtype=getattr(x, "dtype", None))
     if c.dtype.kind == "c":
