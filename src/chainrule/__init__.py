@@ -7,7 +7,12 @@
 
 from . import numpy  # noqa: F401  (registers the primitives and fills NumPy's dispatch map)
 from .core.pytree import (  # noqa: F401
-    register_pytree_node, tree_flatten, tree_leaves, tree_map, tree_structure, tree_unflatten,
+    register_pytree_node,
+    tree_flatten,
+    tree_leaves,
+    tree_map,
+    tree_structure,
+    tree_unflatten,
 )
 from .transforms import *  # noqa: F401,F403
 from .transforms import __all__ as _transforms_all

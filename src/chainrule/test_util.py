@@ -12,7 +12,7 @@ tests' helper, never inside the library.
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as _np
 

@@ -8,8 +8,14 @@ from .batching import BatchTrace, BatchTracer
 from .forward import JVPTrace, JVPTracer
 from .primitive import Primitive, deflinear, nondiff_primitive, primitive, registry
 from .pytree import (
-    register_pytree_node, tree_flatten, tree_flatten_with_path, tree_leaves, tree_map,
-    tree_paths, tree_structure, tree_unflatten,
+    register_pytree_node,
+    tree_flatten,
+    tree_flatten_with_path,
+    tree_leaves,
+    tree_map,
+    tree_paths,
+    tree_structure,
+    tree_unflatten,
 )
 from .reverse import RevTrace, RevTracer, backward
 from .trace import Trace, Tracer, Zero, getval, is_tracer

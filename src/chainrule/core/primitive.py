@@ -17,11 +17,11 @@ Rules are written with chainrule's own wrapped functions, so rules are different
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from .trace import Tracer
 
-registry: dict[str, "Primitive"] = {}
+registry: dict[str, Primitive] = {}
 
 
 class Primitive:
@@ -58,17 +58,17 @@ class Primitive:
         return top.process(self, args, params)
 
     # -- rule registration -------------------------------------------------------------
-    def defvjp(self, *rules) -> "Primitive":
+    def defvjp(self, *rules) -> Primitive:
         """One VJP rule per positional argument (None: not differentiable in that argument)."""
         self.vjps = rules
         return self
 
-    def defjvp(self, *rules) -> "Primitive":
+    def defjvp(self, *rules) -> Primitive:
         """One JVP rule per positional argument (None: not differentiable in that argument)."""
         self.jvps = rules
         return self
 
-    def defbatch(self, rule: Callable) -> "Primitive":
+    def defbatch(self, rule: Callable) -> Primitive:
         self.batch = rule
         return self
 

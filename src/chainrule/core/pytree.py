@@ -14,7 +14,8 @@ in an error and to save and load parameters by name. New container types are reg
 
 from __future__ import annotations
 
-from typing import Any, Callable, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 _nodes: dict[type, tuple[Callable, Callable]] = {}
 

@@ -119,7 +119,8 @@ class Tracer:
         return id(self)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(shape={self.shape}, dtype={self.dtype}, level={self._trace.level})"
+        return (f"{type(self).__name__}(shape={self.shape}, dtype={self.dtype}, "
+                f"level={self._trace.level})")
 
 
 def dtype_of(x):

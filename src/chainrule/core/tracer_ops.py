@@ -69,7 +69,8 @@ _COMPARE = {
     "eq": "equal", "ne": "not_equal",
 }
 _METHODS = (
-    "sum", "mean", "prod", "max", "min", "std", "var", "cumsum", "cumprod", "dot", "swapaxes", "squeeze", "ravel", "flatten", "clip", "round",
+    "sum", "mean", "prod", "max", "min", "std", "var", "cumsum", "cumprod", "dot", "swapaxes",
+    "squeeze", "ravel", "flatten", "clip", "round",
     "argmax", "argmin", "argsort", "sort", "trace", "diagonal", "repeat", "take", "conj",
     "conjugate", "astype", "copy", "any", "all", "nonzero", "item", "tolist",
 )

@@ -9,8 +9,8 @@ add two of them. Registered types may be grad inputs and carry cotangents.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import SimpleNamespace
-from typing import Callable
 
 value_types: dict = {}
 

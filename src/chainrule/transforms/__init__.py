@@ -3,12 +3,28 @@
 from .custom import checkpoint, custom_jvp, custom_vjp, stop_gradient
 from .forward_mode import deriv, jvp, linearize, make_jvp
 from .jacobians import (
-    hessian, hessian_tensor_product, hessian_vector_product, hvp, jacfwd, jacobian, jacrev,
-    make_ggnvp, make_hvp,
+    hessian,
+    hessian_tensor_product,
+    hessian_vector_product,
+    hvp,
+    jacfwd,
+    jacobian,
+    jacrev,
+    make_ggnvp,
+    make_hvp,
 )
 from .reverse_mode import (
-    elementwise_grad, grad, grad_and_aux, grad_named, holomorphic_grad, make_vjp, multigrad_dict,
-    tensor_jacobian_product, value_and_grad, vector_jacobian_product, vjp,
+    elementwise_grad,
+    grad,
+    grad_and_aux,
+    grad_named,
+    holomorphic_grad,
+    make_vjp,
+    multigrad_dict,
+    tensor_jacobian_product,
+    value_and_grad,
+    vector_jacobian_product,
+    vjp,
 )
 from .vmap import vmap
 

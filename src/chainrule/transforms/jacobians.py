@@ -11,7 +11,7 @@ For pytrees, the output structure is outside and the input structure inside.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as _np
 
