@@ -271,8 +271,9 @@ class VSpace:
     @classmethod
     def register(cls, value_type, vspace_maker=None) -> None:
         VSpace.mappings[value_type] = vspace_maker if vspace_maker else cls
-        if not cls.is_container:
-            # a leaf value type: the core makes its zeros and adds its cotangents through it
+        if not cls.is_container and vspace_maker is None and not issubclass(cls, ArrayVSpace):
+            # a user's leaf value type (arrays and containers the core knows already): the
+            # core makes its zeros and adds its cotangents through its VSpace
             from .core.valuetypes import register_value_type
 
             register_value_type(value_type, zeros=lambda x: vspace(x).zeros(),
