@@ -361,3 +361,14 @@ def test_oracle_jax_second_order():
                          (lambda a: np.sum(np.cumprod(a)), lambda a: jnp.sum(jnp.cumprod(a)))):
         onp.testing.assert_allclose(cr.hessian(ours)(x), jax.hessian(theirs)(x),
                                     rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("shape,kw", [((3, 3), {}), ((3, 4), {"offset": 1}),
+                                      ((2, 3, 3), {"axis1": 1, "axis2": 2}),
+                                      ((4, 3), {"offset": -1})])
+def test_trace(shape, kw):
+    x = onp.random.default_rng(3).standard_normal(shape)
+    onp.testing.assert_allclose(np.trace(x, **kw), onp.trace(x, **kw))
+    onp.testing.assert_allclose(cr.grad(lambda x: onp.sum(onp.trace(x, **kw)))(x),
+                                cr.grad(lambda x: np.sum(np.trace(x, **kw)))(x))
+    check_all(lambda x: np.trace(x, **kw), x)

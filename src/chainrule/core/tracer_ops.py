@@ -71,7 +71,7 @@ _COMPARE = {
 _METHODS = (
     "sum", "mean", "prod", "max", "min", "std", "var", "cumsum", "cumprod", "dot", "swapaxes",
     "squeeze", "ravel", "flatten", "clip", "round",
-    "argmax", "argmin", "argsort", "sort", "trace", "diagonal", "repeat", "take", "conj",
+    "argmax", "argmin", "argsort", "trace", "diagonal", "repeat", "take", "conj",
     "conjugate", "astype", "copy", "any", "all", "nonzero", "item", "tolist",
 )
 
@@ -81,6 +81,11 @@ def _shape_args(args):
     if len(args) == 1 and not isinstance(args[0], int):
         return args[0]
     return args
+
+
+def _sort_method(self, *args, **kwargs):
+    raise TypeError("x.sort() sorts in place, which a traced array cannot do: "
+                    "write x = chainrule.numpy.sort(x)")
 
 
 def _reshape_method(self, *shape, order="C"):
@@ -107,6 +112,7 @@ def _install() -> None:
     Tracer.__getitem__ = lambda self, idx: _cnp().getitem(self, idx)
     for name in _METHODS:
         setattr(Tracer, name, _method(name))
+    Tracer.sort = _sort_method
     Tracer.reshape = _reshape_method
     Tracer.transpose = _transpose_method
     Tracer.T = property(lambda self: _cnp().transpose(self))
@@ -172,7 +178,9 @@ def _no_array(self, dtype=None, copy=None):
     raise TypeError(
         "a traced value was converted to a plain numpy array (numpy.asarray / numpy.array), "
         "which would cut it off from differentiation. Use chainrule.numpy functions, or "
-        "chainrule.stop_gradient if the cut is intended. If this came from numpy.random: "
+        "chainrule.stop_gradient if the cut is intended. If this came from indexing a plain "
+        "NumPy array with a traced index (a[i]), write chainrule.numpy.take(a, i, axis=...) "
+        "or chainrule.numpy.at(a)[i].get(). If this came from numpy.random: "
         "draws have no derivative in their parameters; write loc + scale * "
         "standard_normal(size), or use chainrule.numpy.random, whose errors name the argument.")
 

@@ -2,9 +2,9 @@
 side by side, and two explicit lists of the public names it provides: ``DIFFERENTIABLE`` and
 ``NONDIFFERENTIABLE``. ``chainrule.numpy`` is assembled from ``NUMPY_FAMILIES``."""
 
-from . import assembly, creation, elementwise, products, reductions, shape
+from . import assembly, creation, elementwise, products, reductions, shape, sorting
 
-NUMPY_FAMILIES = [elementwise, reductions, shape, assembly, products, creation]
+NUMPY_FAMILIES = [elementwise, reductions, shape, assembly, sorting, products, creation]
 
 from . import identity_seed  # noqa: E402  (after the families it decorates)
 

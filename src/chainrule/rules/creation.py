@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as _np
 
+from ..core.primitive import Primitive
 from ..core.trace import Tracer, getval
 from .shape import stack
 
@@ -38,17 +39,50 @@ def asarray(a, dtype=None, order=None, *, like=None):
 def array(a, dtype=None, copy=True, ndmin=0, **kwargs):
     """``numpy.array``; differentiable when ``a`` holds traced values."""
     if _contains_tracer(a):
-        return asarray(a, dtype)
+        out = asarray(a, dtype)
+        nd = _np.ndim(out)
+        if nd < ndmin:
+            from .shape import reshape
+
+            out = reshape(out, (1,) * (ndmin - nd) + tuple(_np.shape(out)))
+        return out
     return _np.array(a, dtype=dtype, copy=copy, ndmin=ndmin, **kwargs)
 
 
+def asanyarray(a, dtype=None, order=None, *, like=None):
+    """``numpy.asanyarray``; as ``asarray``."""
+    return asarray(a, dtype, order, like=like)
+
+
+def ascontiguousarray(a, dtype=None, *, like=None):
+    """``numpy.ascontiguousarray``; as ``asarray`` (a traced value has no memory layout)."""
+    return asarray(a, dtype, like=like)
+
+
+def _astype_impl(x, dtype):
+    return x.astype(dtype) if hasattr(x, "astype") else _np.asarray(x, dtype=dtype)
+
+
+# A cast to an integer or boolean dtype carries no derivative.
+_astype_discrete = Primitive("astype_discrete", _astype_impl, nondiff=True)
+_astype_discrete.defbatch(lambda vals, dims, dtype: (_astype_discrete(vals[0], dtype=dtype),
+                                                     dims[0]))
+
+
 def astype(x, dtype, copy=True):
-    """Cast; differentiable between float (and complex) dtypes."""
+    """Cast; differentiable between float and complex dtypes (the cotangent is cast back to
+    x's dtype, so narrowing float64 -> float32 and complex -> real both work); a cast to an
+    integer or boolean dtype is not differentiable."""
     if not isinstance(x, Tracer):
         return _np.asarray(x).astype(dtype, copy=copy)
-    if _np.dtype(dtype) == x.dtype:
+    dtype = _np.dtype(dtype)
+    if dtype == x.dtype:
         return x
-    return x * _np.ones((), dtype=dtype)  # a cast through a differentiable product
+    if not _np.issubdtype(dtype, _np.inexact):
+        return _astype_discrete(x, dtype=dtype)
+    from .elementwise import cast
+
+    return cast(x, dtype)
 
 
 def copy(a, order="K"):
@@ -95,13 +129,155 @@ def _creation(name):
 zeros = _creation("zeros")
 ones = _creation("ones")
 empty = _creation("empty")
-full = _creation("full")
 eye = _creation("eye")
 identity = _creation("identity")
 arange = _creation("arange")
+tri = _creation("tri")
+tril_indices = _creation("tril_indices")
+triu_indices = _creation("triu_indices")
+diag_indices = _creation("diag_indices")
+indices = _creation("indices")
+ix_ = _creation("ix_")
+unravel_index = _creation("unravel_index")
+ravel_multi_index = _creation("ravel_multi_index")
 
-DIFFERENTIABLE = ["array", "asarray", "astype", "copy"]
+
+def tril_indices_from(arr, k=0):
+    """``numpy.tril_indices_from``; reads only the shape."""
+    s = shape(arr)
+    if len(s) != 2:
+        raise ValueError("input array must be 2-d")
+    return _np.tril_indices(s[-2], k=k, m=s[-1])
+
+
+def triu_indices_from(arr, k=0):
+    """``numpy.triu_indices_from``; reads only the shape."""
+    s = shape(arr)
+    if len(s) != 2:
+        raise ValueError("input array must be 2-d")
+    return _np.triu_indices(s[-2], k=k, m=s[-1])
+
+
+def diag_indices_from(arr):
+    """``numpy.diag_indices_from``; reads only the shape."""
+    s = shape(arr)
+    if len(s) < 2 or len(set(s)) != 1:
+        raise ValueError("All dimensions of input must be of equal length")
+    return _np.diag_indices(s[0], len(s))
+
+
+def full(shape, fill_value, dtype=None, order="C", *, like=None):
+    """``numpy.full``; differentiable in a traced ``fill_value`` (a broadcast)."""
+    if isinstance(fill_value, Tracer):
+        from .shape import broadcast_to
+
+        shape = (shape,) if isinstance(shape, (int, _np.integer)) else tuple(shape)
+        out = broadcast_to(fill_value if dtype is None else astype(fill_value, dtype), shape)
+        return out
+    kw = {} if like is None else {"like": like}
+    return _np.full(shape, fill_value, dtype=dtype, order=order, **kw)
+
+
+def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None):
+    """``numpy.full_like``; differentiable in a traced ``fill_value``, constant in ``a``."""
+    if isinstance(fill_value, Tracer) or isinstance(a, Tracer):
+        from .elementwise import zeros_like
+
+        base = zeros_like(a, dtype=dtype) if shape is None else \
+            _np.zeros(shape, dtype=dtype or result_type(a))
+        out = base + fill_value
+        dt = _np.dtype(dtype) if dtype is not None else result_type(a)
+        return out if result_type(out) == dt else astype(out, dt)
+    return _np.full_like(a, fill_value, dtype=dtype, order=order, subok=subok, shape=shape)
+
+
+def empty_like(prototype, dtype=None, order="K", subok=True, shape=None):
+    """``numpy.empty_like``; not differentiable (zeros for a traced prototype)."""
+    if isinstance(prototype, Tracer):
+        from .elementwise import zeros_like
+
+        if shape is None:
+            return zeros_like(prototype, dtype=dtype)
+        return _np.zeros(shape, dtype=dtype or result_type(prototype))
+    return _np.empty_like(prototype, dtype=dtype, order=order, subok=subok, shape=shape)
+
+
+# --- ranges with traced endpoints -------------------------------------------------------------
+
+def _as_value(x):
+    return x if isinstance(x, Tracer) else _np.asarray(x)
+
+
+def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0, *,
+             device=None):
+    """``numpy.linspace``; differentiable in ``start`` and ``stop`` (scalars or arrays).
+
+    The last sample is exactly ``stop`` when ``endpoint``, as in NumPy.
+    """
+    from .shape import concatenate, expand_dims, getitem, moveaxis, reshape
+
+    num = int(num)
+    if num < 0:
+        raise ValueError(f"linspace: number of samples, {num}, must be non-negative.")
+    start, stop = _as_value(start), _as_value(stop)
+    if not (isinstance(start, Tracer) or isinstance(stop, Tracer)):
+        return _np.linspace(start, stop, num, endpoint=endpoint, retstep=retstep, dtype=dtype,
+                            axis=axis)
+    div = (num - 1) if endpoint else num
+    delta = stop - start
+    nd = len(_np.broadcast_shapes(shape(start), shape(stop)))
+    t = _np.arange(num, dtype=float).reshape((-1,) + (1,) * nd)
+    if div > 0:
+        step = delta / div
+        y = start + t * step
+        if endpoint and num > 1:
+            y = concatenate([getitem(y, idx=slice(0, -1)),
+                             expand_dims(stop + 0.0 * start, 0)], axis=0)
+    else:
+        step = _np.nan * delta
+        y = start + t * delta
+    if nd and axis != 0:
+        y = moveaxis(y, 0, axis)
+    if not nd:
+        y = reshape(y, (num,))
+    if dtype is not None:
+        y = astype(y, dtype)
+    return (y, step) if retstep else y
+
+
+def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
+    """``numpy.logspace``; differentiable in ``start``, ``stop`` and ``base``."""
+    from .elementwise import power
+
+    y = power(_as_value(base), linspace(start, stop, num, endpoint, axis=axis))
+    return y if dtype is None else astype(y, dtype)
+
+
+def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
+    """``numpy.geomspace`` for real endpoints of one sign; differentiable in both."""
+    from .elementwise import exp, log, sign
+
+    start, stop = _as_value(start), _as_value(stop)
+    if not (isinstance(start, Tracer) or isinstance(stop, Tracer)):
+        return _np.geomspace(start, stop, num, endpoint=endpoint, dtype=dtype, axis=axis)
+    if iscomplexobj(start) or iscomplexobj(stop):
+        raise NotImplementedError("geomspace: complex endpoints are not differentiable here")
+    s = sign(start)  # not differentiable: a constant
+    s0, s1 = getval(s), getval(sign(stop))
+    if not isinstance(s0, Tracer) and not isinstance(s1, Tracer) and (
+            _np.any(s0 != s1) or _np.any(s0 == 0)):
+        raise ValueError("geomspace: start and stop must be nonzero and of the same sign")
+    y = s * exp(linspace(log(s * start), log(s * stop), num, endpoint, axis=axis))
+    return y if dtype is None else astype(y, dtype)
+
+
+DIFFERENTIABLE = [
+    "array", "asanyarray", "asarray", "ascontiguousarray", "astype", "copy", "full",
+    "full_like", "geomspace", "linspace", "logspace",
+]
 NONDIFFERENTIABLE = [
-    "arange", "empty", "eye", "full", "identity", "iscomplexobj", "isrealobj", "ndim", "ones",
-    "result_type", "shape", "size", "zeros",
+    "arange", "diag_indices", "diag_indices_from", "empty", "empty_like", "eye", "identity",
+    "indices", "iscomplexobj", "isrealobj", "ix_", "ndim", "ones", "ravel_multi_index",
+    "result_type", "shape", "size", "tri", "tril_indices", "tril_indices_from",
+    "triu_indices", "triu_indices_from", "unravel_index", "zeros",
 ]

@@ -602,10 +602,23 @@ def argsort(a, axis=-1, kind=None, order=None, *, stable=None):
     return _argsort_p(a, axis=axis, kind=kind, stable=stable)
 
 
+def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    """``numpy.trace``: the sum of a diagonal; differentiable.
+
+        >>> trace(numpy.arange(4.0).reshape(2, 2))
+        np.float64(3.0)
+    """
+    if out is not None:
+        raise TypeError("trace(..., out=...) writes in place, which a traced value cannot take")
+    from .assembly import diagonal
+
+    return sum(diagonal(a, offset=offset, axis1=axis1, axis2=axis2), axis=-1, dtype=dtype)
+
+
 DIFFERENTIABLE = [
     "amax", "amin", "average", "cumprod", "cumsum", "cumulative_prod", "cumulative_sum", "max",
     "mean", "min", "nancumprod", "nancumsum", "nanmax", "nanmean", "nanmin", "nanprod",
-    "nanstd", "nansum", "nanvar", "prod", "ptp", "std", "sum", "var",
+    "nanstd", "nansum", "nanvar", "prod", "ptp", "std", "sum", "trace", "var",
 ]
 NONDIFFERENTIABLE = [
     "all", "any", "argmax", "argmin", "argsort", "count_nonzero", "nanargmax", "nanargmin",
