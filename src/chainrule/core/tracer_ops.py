@@ -13,6 +13,8 @@ function with no derivative rule raises an error that names it.
 
 from __future__ import annotations
 
+import numpy as _numpy
+
 from .primitive import registry
 from .trace import Tracer
 
@@ -143,8 +145,8 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
                         "take: drop `out=` and use the returned array.")
     kwargs.pop("out", None)
     if method == "__call__":
-        fn = getattr(_cnp(), name, None)
-        if fn is not None and fn is not getattr(__import__("numpy"), name, None):
+        fn = _ufunc_rule(ufunc)
+        if fn is not None:
             return fn(*inputs, **kwargs)
     elif method == "reduce" and name in _REDUCE:
         kwargs.setdefault("axis", 0)  # ufunc.reduce's default, unlike numpy.sum's
@@ -152,9 +154,30 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
     elif method == "accumulate" and name in _ACCUMULATE:
         kwargs.setdefault("axis", 0)
         return getattr(_cnp(), _ACCUMULATE[name])(*inputs, **kwargs)
+    owner = "numpy." if getattr(_numpy, name, None) is ufunc else "the ufunc "
     raise NotImplementedError(
-        f"numpy.{name}.{method} has no derivative rule in chainrule "
+        f"{owner}{name}.{method} has no derivative rule in chainrule "
         f"(called on a traced value of shape {self.shape}).")
+
+
+def _ufunc_rule(ufunc):
+    """chainrule's function for a ufunc: registered by object (SciPy's ufuncs), else NumPy's
+    own by name. SciPy's ufuncs register when ``chainrule.scipy.special`` is imported, which
+    happens here on first need if the user's code has imported SciPy already."""
+    fn = function_map.get(ufunc)
+    if fn is not None:
+        return fn
+    name = ufunc.__name__
+    if getattr(_numpy, name, None) is ufunc:
+        fn = getattr(_cnp(), name, None)
+        return None if fn is ufunc else fn
+    import sys
+
+    if "scipy.special" in sys.modules and "chainrule.scipy.special" not in sys.modules:
+        import chainrule.scipy.special  # noqa: F401  (fills function_map)
+
+        return function_map.get(ufunc)
+    return None
 
 
 def _array_function(self, func, types, args, kwargs):
