@@ -46,8 +46,12 @@ def _fit(c, x):
     (the pairing is Re(c * dx)); a complex input gets a complex cotangent."""
     if c is None:
         return c
-    dc = dtype_of(c)
-    dx = dtype_of(x)
+    try:  # attribute access first: this runs in every elementwise VJP
+        dc = c.dtype
+        dx = x.dtype
+    except AttributeError:
+        dc = dtype_of(c)
+        dx = dtype_of(x)
     if dc is dx:  # the common case: nothing to do
         return c
     if dc.kind == "c":
