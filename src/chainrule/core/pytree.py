@@ -70,6 +70,8 @@ def _node_of(x):
 
 def tree_flatten(tree, is_leaf: Callable | None = None) -> tuple[list, TreeDef]:
     """Leaves in a fixed order (dicts by sorted key) and the structure to rebuild them."""
+    if is_leaf is None and type(tree) not in _nodes and not isinstance(tree, tuple):
+        return [tree], LEAF  # a bare leaf (the common case of one array): no walk
     leaves: list = []
 
     def walk(x):

@@ -171,4 +171,6 @@ def backward(trace: RevTrace, seeds, free: bool = False) -> list:
             tape[i] = None
             node._args = None
             node._value = None
+    if free:
+        tape.clear()  # break the tape <-> node cycle now rather than at the next gc
     return cts

@@ -36,12 +36,20 @@ def _cnp():
 
 
 def _binary(name, reflected=False):
+    # The primitive is looked up once, on first use (the families register after the core).
+    cell: list = []
+
+    def prim():
+        if not cell:
+            cell.append(registry[name])
+        return cell[0]
+
     if reflected:
         def op(self, other):
-            return registry[name](other, self)
+            return (cell[0] if cell else prim())(other, self)
     else:
         def op(self, other):
-            return registry[name](self, other)
+            return (cell[0] if cell else prim())(self, other)
     op.__name__ = name
     return op
 
