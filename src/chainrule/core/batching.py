@@ -94,24 +94,30 @@ class BatchTrace(Trace):
 
 
 class DiagonalBatch:
-    """The batch diag(d): example ``b`` is ``d[b] * e_b`` (a Jacobian's identity seed, scaled).
+    """Rows ``offset .. offset+k`` of diag(d'): example ``b`` is ``d[b] * e_(offset+b)`` in R^n.
 
     Why: ``jacrev`` seeds the backward pass with the rows of an identity, ``jacfwd`` the
-    forward pass with its columns. Kept symbolic, an elementwise product only rescales ``d``
-    and a product with a matrix is a row (or column) scaling instead of a matrix product, so
-    a Jacobian costs what its closed form costs. Primitives opt in with a ``diag_batch`` rule
-    (see ``chainrule.rules.identity_seed``); every other primitive sees ``materialize()``.
+    forward pass with its columns (a chunk of them when the Jacobian is large). Kept
+    symbolic, an elementwise product only rescales ``d`` and a product with a matrix is a
+    row (or column) scaling instead of a matrix product, so a Jacobian costs what its closed
+    form costs. Primitives opt in with a ``diag_batch`` rule (see
+    ``chainrule.rules.identity_seed``); every other primitive sees ``materialize()``.
     """
 
-    __slots__ = ("d",)
+    __slots__ = ("d", "offset", "n")
 
-    def __init__(self, d) -> None:
+    def __init__(self, d, offset: int = 0, n: int | None = None) -> None:
         self.d = d
+        self.offset = offset
+        self.n = _np.shape(d)[0] if n is None else n
+
+    @property
+    def k(self) -> int:
+        return _np.shape(self.d)[0]
 
     @property
     def shape(self) -> tuple:
-        n = _np.shape(self.d)[0]
-        return (n, n)
+        return (self.k, self.n)
 
     @property
     def dtype(self):
@@ -119,14 +125,30 @@ class DiagonalBatch:
 
     ndim = 2
 
+    def like(self, d) -> DiagonalBatch:
+        """The same rows with new values ``d``."""
+        return DiagonalBatch(d, self.offset, self.n)
+
+    def same_rows(self, other) -> bool:
+        return (type(other) is DiagonalBatch and other.offset == self.offset
+                and other.n == self.n and other.k == self.k)
+
+    def window(self, v):
+        """The entries of an example-shaped vector ``v`` that these rows touch."""
+        if _np.ndim(v) == 0 or _np.shape(v)[0] == 1:
+            return v
+        if self.offset == 0 and self.k == self.n:
+            return v
+        return v[self.offset:self.offset + self.k]
+
     def materialize(self):
         from .trace import getval
 
         d = self.d
         base = getval(d)
-        n = _np.shape(d)[0]
         like = {} if isinstance(base, _np.ndarray) else {"like": base}
-        return _reg("multiply")(_np.eye(n, dtype=d.dtype, **like), d)
+        rows = _np.eye(self.k, self.n, k=self.offset, dtype=d.dtype, **like)
+        return _reg("multiply")(rows, _reg("reshape")(d, shape=(self.k, 1)))
 
 
 def loop_batch(prim):

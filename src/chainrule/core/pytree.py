@@ -68,36 +68,39 @@ def _node_of(x):
     return None, None
 
 
+# The walks below are module-level functions with explicit arguments, not nested closures:
+# a closure that calls itself is a reference cycle, and it would keep the leaves (arrays,
+# possibly large) alive until the garbage collector runs.
+
 def tree_flatten(tree, is_leaf: Callable | None = None) -> tuple[list, TreeDef]:
     """Leaves in a fixed order (dicts by sorted key) and the structure to rebuild them."""
     if is_leaf is None and type(tree) not in _nodes and not isinstance(tree, tuple):
         return [tree], LEAF  # a bare leaf (the common case of one array): no walk
     leaves: list = []
+    return leaves, _flatten(tree, is_leaf, leaves)
 
-    def walk(x):
-        if is_leaf is not None and is_leaf(x):
-            leaves.append(x)
-            return LEAF
-        t, fns = _node_of(x)
-        if t is None:
-            leaves.append(x)
-            return LEAF
-        children, aux = fns[0](x)
-        return TreeDef(t, aux, tuple(walk(c) for c in children))
 
-    return leaves, walk(tree)
+def _flatten(x, is_leaf, leaves: list) -> TreeDef:
+    if is_leaf is not None and is_leaf(x):
+        leaves.append(x)
+        return LEAF
+    t, fns = _node_of(x)
+    if t is None:
+        leaves.append(x)
+        return LEAF
+    children, aux = fns[0](x)
+    return TreeDef(t, aux, tuple(_flatten(c, is_leaf, leaves) for c in children))
 
 
 def tree_unflatten(treedef: TreeDef, leaves) -> Any:
-    it = iter(leaves)
+    return _build(treedef, iter(leaves))
 
-    def build(td):
-        if td.kind is None:
-            return next(it)
-        t, fns = _node_of_type(td.kind)
-        return fns[1](td.aux, [build(c) for c in td.children])
 
-    return build(treedef)
+def _build(td: TreeDef, it):
+    if td.kind is None:
+        return next(it)
+    _, fns = _node_of_type(td.kind)
+    return fns[1](td.aux, [_build(c, it) for c in td.children])
 
 
 def _node_of_type(t):
@@ -136,16 +139,16 @@ def _keys(td: TreeDef):
 def tree_paths(treedef: TreeDef) -> list[str]:
     """Key paths of the leaves, in flatten order, e.g. ``"['layers'][0]['W']"``."""
     out: list[str] = []
-
-    def walk(td, prefix):
-        if td.kind is None:
-            out.append(prefix)
-            return
-        for k, c in zip(_keys(td), td.children):
-            walk(c, prefix + k)
-
-    walk(treedef, "")
+    _paths(treedef, "", out)
     return out
+
+
+def _paths(td: TreeDef, prefix: str, out: list) -> None:
+    if td.kind is None:
+        out.append(prefix)
+        return
+    for k, c in zip(_keys(td), td.children):
+        _paths(c, prefix + k, out)
 
 
 def tree_flatten_with_path(tree) -> tuple[list[tuple[str, Any]], TreeDef]:
@@ -156,21 +159,20 @@ def tree_flatten_with_path(tree) -> tuple[list[tuple[str, Any]], TreeDef]:
 def broadcast_prefix(prefix, tree, what: str = "in_axes") -> list:
     """Expand a prefix tree (e.g. ``in_axes=(0, None)``) to one entry per leaf of ``tree``."""
     out: list = []
-
-    def walk(p, x):
-        t, fns = _node_of(x)
-        if p is None or t is None or _node_of(p)[0] is None:
-            out.extend([p] * tree_structure(x).num_leaves)
-            return
-        if type(p) is not t and not (isinstance(p, (tuple, list)) and isinstance(x, (tuple, list))):
-            raise ValueError(f"{what} structure {p!r} does not match the argument structure")
-        pc, _ = _node_of(p)[1][0](p)
-        xc, _ = fns[0](x)
-        if len(pc) != len(xc):
-            raise ValueError(f"{what} has {len(pc)} entries where the arguments have {len(xc)}")
-        for a, b in zip(pc, xc):
-            walk(a, b)
-
-    walk(prefix, tree)
+    _broadcast_prefix(prefix, tree, what, out)
     return out
 
+
+def _broadcast_prefix(p, x, what: str, out: list) -> None:
+    t, fns = _node_of(x)
+    if p is None or t is None or _node_of(p)[0] is None:
+        out.extend([p] * tree_structure(x).num_leaves)
+        return
+    if type(p) is not t and not (isinstance(p, (tuple, list)) and isinstance(x, (tuple, list))):
+        raise ValueError(f"{what} structure {p!r} does not match the argument structure")
+    pc, _ = _node_of(p)[1][0](p)
+    xc, _ = fns[0](x)
+    if len(pc) != len(xc):
+        raise ValueError(f"{what} has {len(pc)} entries where the arguments have {len(xc)}")
+    for a, b in zip(pc, xc):
+        _broadcast_prefix(a, b, what, out)

@@ -1,12 +1,13 @@
 """Batching rules that keep a Jacobian's identity seed symbolic (``DiagonalBatch``).
 
-``jacrev`` pushes the rows of an identity backwards, ``jacfwd`` its columns forwards. While a
-batch is diag(d), an elementwise product only rescales d, and a product with a matrix is a
-row scaling (``diag(d) @ W = d[:, None] * W``) rather than a matrix product. For
+``jacrev`` pushes the rows of an identity backwards, ``jacfwd`` its columns forwards (a chunk
+of rows or columns at a time for large Jacobians). While a batch is such a scaled slice of
+the identity, an elementwise product only rescales it, and a product with a matrix is a row
+scaling (``diag(d) @ W = d[:, None] * W``) rather than a matrix product. For
 f(x) = tanh(W2 @ tanh(W1 @ x)) that removes one of the two matrix products of the batched
 backward pass: the Jacobian then costs what its closed form costs.
 
-Each rule returns ``(out, out_dim)`` or None to let the trace materialize the diagonal.
+Each rule returns ``(out, out_dim)`` or None to let the trace materialize the rows.
 
     >>> import chainrule, numpy
     >>> W = numpy.arange(4.0).reshape(2, 2)
@@ -27,7 +28,7 @@ def _is_diag(v) -> bool:
     return type(v) is DiagonalBatch
 
 
-def _scalar_or_vector(v, d) -> bool:
+def _elementwise_operand(v, d) -> bool:
     """An unbatched operand that broadcasts against a 1-D example without changing its shape."""
     return d is None and _np.ndim(v) <= 1
 
@@ -35,29 +36,29 @@ def _scalar_or_vector(v, d) -> bool:
 def _diag_multiply(vals, dims):
     x, y = vals
     if _is_diag(x) and _is_diag(y):
-        return DiagonalBatch(x.d * y.d), 0
+        return (x.like(x.d * y.d), 0) if x.same_rows(y) else None
     diag, other, od = (x, y, dims[1]) if _is_diag(x) else (y, x, dims[0])
-    if _scalar_or_vector(other, od):
-        return DiagonalBatch(diag.d * other), 0
+    if _elementwise_operand(other, od):
+        return diag.like(diag.d * diag.window(other)), 0
     return None
 
 
 def _diag_divide(vals, dims):
     x, y = vals
-    if _is_diag(x) and _scalar_or_vector(y, dims[1]):
-        return DiagonalBatch(x.d / y), 0
+    if _is_diag(x) and _elementwise_operand(y, dims[1]):
+        return x.like(x.d / x.window(y)), 0
     return None
 
 
 def _diag_negative(vals, dims):
-    return DiagonalBatch(-vals[0].d), 0
+    return vals[0].like(-vals[0].d), 0
 
 
 def _diag_add(sign):
     def rule(vals, dims):
         x, y = vals
-        if _is_diag(x) and _is_diag(y):
-            return DiagonalBatch(x.d + y.d if sign > 0 else x.d - y.d), 0
+        if _is_diag(x) and x.same_rows(y):
+            return x.like(x.d + y.d if sign > 0 else x.d - y.d), 0
         return None
 
     return rule
@@ -68,24 +69,26 @@ def _diag_matmul(vals, dims):
 
     x, y = vals
     if _is_diag(x) and _is_diag(y):
-        return x.d * y.d, 0
+        return (x.d * y.d, 0) if x.same_rows(y) else None
     if _is_diag(x) and dims[1] is None:
-        if _np.ndim(y) == 2:  # example b: d_b * y[b, :]  -> a row scaling of y
-            return reshape(x.d, (-1, 1)) * y, 0
+        rows = slice(x.offset, x.offset + x.k)
+        if _np.ndim(y) == 2:  # example b: d_b * y[offset + b, :] -> a row scaling of y
+            return reshape(x.d, (-1, 1)) * y[rows], 0
         if _np.ndim(y) == 1:
-            return x.d * y, 0
+            return x.d * y[rows], 0
     if _is_diag(y) and dims[0] is None:
-        if _np.ndim(x) == 2:  # example b: d_b * x[:, b] -> a column scaling of x, transposed
-            return transpose(x * y.d), 0
+        cols = slice(y.offset, y.offset + y.k)
+        if _np.ndim(x) == 2:  # example b: d_b * x[:, offset + b] -> columns scaled, transposed
+            return transpose(x[:, cols] * y.d), 0
         if _np.ndim(x) == 1:
-            return x * y.d, 0
+            return x[cols] * y.d, 0
     return None
 
 
-def _diag_sum(vals, dims, axis=None, keepdims=False, dtype=None):
-    if keepdims or dtype is not None or axis not in (None, 0, -1, (0,), (-1,)):
+def _diag_sum(vals, dims, axis=None, keepdims=False, dtype=None, **kw):
+    if kw or keepdims or dtype is not None or axis not in (None, 0, -1, (0,), (-1,)):
         return None
-    return vals[0].d, 0  # each example d_b * e_b sums to d_b
+    return vals[0].d, 0  # each example d_b * e_(offset+b) sums to d_b
 
 
 _RULES = {

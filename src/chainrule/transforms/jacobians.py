@@ -22,42 +22,82 @@ from .forward_mode import trace_jvp
 from .reverse_mode import grad, make_vjp, trace_vjp
 from .vmap import vmap, vmap_over_identity
 
+# A Jacobian larger than this is computed a chunk of rows (or columns) at a time, so that
+# the batched pass's temporaries stay a small fraction of the result.
+AUTO_CHUNK_BYTES = 4 * 2**20
+AUTO_CHUNKS = 16
 
-def _basis(shape, dtype):
-    """The identity seed, one basis vector per leading row: shape (n,) + shape."""
+
+def auto_chunk_size(n_rows: int, n_cols: int, itemsize: int) -> int | None:
+    """The chunk (rows per batched pass) ``jacobian`` uses when none is given."""
+    if n_rows * n_cols * itemsize <= AUTO_CHUNK_BYTES:
+        return None
+    return max(1, -(-n_rows // AUTO_CHUNKS))
+
+
+def _basis(shape, dtype, start, stop):
+    """Rows ``start:stop`` of the identity seed, shaped (stop - start,) + shape."""
     from ..numpy import reshape
 
     n = int(_np.prod(shape, dtype=_np.int64))
-    return reshape(_np.eye(n, dtype=dtype), (n,) + tuple(shape))
+    rows = _np.eye(stop - start, n, k=start, dtype=dtype)
+    return reshape(rows, (stop - start,) + tuple(shape))
 
 
-def _concat(parts):
-    from ..numpy import concatenate
+def _vmap_basis(fn, shape, dtype, chunk_size, n_other: int = 1):
+    """``vmap(fn)`` over the identity basis of ``shape`` (seed rows), ``chunk_size`` at a time.
 
-    return parts[0] if len(parts) == 1 else concatenate(parts, axis=0)
-
-
-def _vmap_basis(fn, shape, dtype, chunk_size):
-    """vmap ``fn`` over the identity basis of ``shape``, ``chunk_size`` rows at a time.
-
-    A 1-D basis taken whole stays symbolic (a diagonal seed), so rules that know it turn
-    products with the identity into scalings."""
+    A 1-D seed stays symbolic (a ``DiagonalBatch``), so rules that know it turn products with
+    the identity into scalings. Chunks are written into one preallocated result.
+    ``n_other`` (the size of the other side of the Jacobian) sizes the automatic chunk."""
     n = int(_np.prod(shape, dtype=_np.int64))
     dtype = dtype if _np.issubdtype(dtype, _np.inexact) else _np.float64
-    if len(shape) == 1 and (chunk_size is None or chunk_size >= n):
-        return vmap_over_identity(fn, n, dtype)
-    return _chunked_vmap(fn, _basis(shape, dtype), chunk_size)
+    if chunk_size is None:
+        chunk_size = auto_chunk_size(n, n_other, _np.dtype(dtype).itemsize)
+    step = n if chunk_size is None else max(1, int(chunk_size))
+
+    def piece(start, stop):
+        if len(shape) == 1:
+            return vmap_over_identity(fn, n, dtype, start, stop)
+        return vmap(fn)(_basis(shape, dtype, start, stop))
+
+    if step >= n:
+        return piece(0, n)
+    result = None
+    td = None
+    for start in range(0, n, step):
+        stop = min(n, start + step)
+        leaves, td = tree_flatten(piece(start, stop))
+        if result is None:
+            result = [_Assembly(n, leaf) for leaf in leaves]
+        for acc, leaf in zip(result, leaves):
+            acc.put(start, stop, leaf)
+    return tree_unflatten(td, [acc.done() for acc in result])
 
 
-def _chunked_vmap(fn, basis, chunk_size):
-    """vmap ``fn`` over the rows of ``basis``, ``chunk_size`` rows at a time (None: all)."""
-    n = _np.shape(basis)[0]
-    if chunk_size is None or chunk_size >= n:
-        return vmap(fn)(basis)
-    pieces = [vmap(fn)(basis[i:i + chunk_size]) for i in range(0, n, chunk_size)]
-    leaves = [tree_flatten(p)[0] for p in pieces]
-    td = tree_flatten(pieces[0])[1]
-    return tree_unflatten(td, [_concat(list(col)) for col in zip(*leaves)])
+class _Assembly:
+    """Chunks of rows gathered into one array: written in place when they are plain arrays,
+    concatenated (differentiably) when they are traced."""
+
+    def __init__(self, n: int, first) -> None:
+        self.plain = type(first) is _np.ndarray
+        self.out = (_np.empty((n,) + first.shape[1:], dtype=first.dtype) if self.plain
+                    else [])
+
+    def put(self, start, stop, leaf) -> None:
+        if self.plain and type(leaf) is _np.ndarray:
+            self.out[start:stop] = leaf
+        else:
+            if self.plain:  # a traced chunk after plain ones: switch to concatenation
+                self.out, self.plain = [self.out[:start]], False
+            self.out.append(leaf)
+
+    def done(self):
+        if self.plain:
+            return self.out
+        from ..numpy import concatenate
+
+        return self.out[0] if len(self.out) == 1 else concatenate(self.out, axis=0)
 
 
 def _reshape(x, shape):
@@ -69,6 +109,7 @@ def _reshape(x, shape):
 def _jac_from_recording(rec, diff, single: bool, chunk_size):
     out_leaves, out_td = tree_flatten(rec.out)
     in_leaves, in_td = tree_flatten(diff)
+    n_in = sum(_np.size(x) for x in in_leaves)
     blocks = []
     for i, o in enumerate(out_leaves):
         oshape = _np.shape(o)
@@ -78,7 +119,7 @@ def _jac_from_recording(rec, diff, single: bool, chunk_size):
             cts[i] = c
             return rec.vjp_fn(tree_unflatten(out_td, cts))
 
-        rows = _vmap_basis(row, oshape, _np.result_type(o), chunk_size)
+        rows = _vmap_basis(row, oshape, _np.result_type(o), chunk_size, n_in)
         r_leaves, _ = tree_flatten(rows)
         blocks.append(tree_unflatten(in_td, [
             _reshape(r, oshape + _np.shape(x)) for r, x in zip(r_leaves, in_leaves)]))
@@ -96,6 +137,7 @@ def jacrev(f: Callable, argnums=0, has_aux: bool = False, *, chunk_size: int | N
         rec = trace_vjp(lambda *d: f(*rebuild(d), **kwargs), diff, has_aux=has_aux,
                         what="jacrev")
         j = _jac_from_recording(rec, diff, isinstance(argnums, int), chunk_size)
+        rec.trace.tape.clear()  # the tape is done with: free it now, not at the next gc
         return (j, rec.aux) if has_aux else j
 
     return jac
@@ -114,7 +156,7 @@ def jacfwd(f: Callable, argnums=0, has_aux: bool = False, *, chunk_size: int | N
     return jac
 
 
-def _jacfwd(g, diff, single, has_aux, chunk_size):
+def _jacfwd(g, diff, single, has_aux, chunk_size, n_out=None):
     in_leaves, in_td = tree_flatten(diff)
     per_input = []
     aux = None
@@ -128,7 +170,8 @@ def _jacfwd(g, diff, single, has_aux, chunk_size):
             res = trace_jvp(g, diff, tree_unflatten(in_td, tangents), has_aux)
             return res[1]
 
-        cols = _vmap_basis(column, xshape, _np.result_type(x), chunk_size)
+        cols = _vmap_basis(column, xshape, _np.result_type(x), chunk_size,
+                           _np.size(x) if n_out is None else n_out)
         c_leaves, out_td = tree_flatten(cols)
         per_input.append([_from_columns(c, xshape) for c in c_leaves])
     if has_aux:
@@ -167,8 +210,11 @@ def jacobian(f: Callable, argnums=0, *, chunk_size: int | None = None, argnum=No
         n_in = sum(_np.size(x) for x in tree_flatten(diff)[0])
         n_out = sum(_np.size(o) for o in tree_flatten(rec.out)[0])
         if n_out <= n_in:
-            return _jac_from_recording(rec, diff, single, chunk_size)
-        return _jacfwd(g, diff, single, False, chunk_size)
+            j = _jac_from_recording(rec, diff, single, chunk_size)
+            rec.trace.tape.clear()
+            return j
+        rec.trace.tape.clear()
+        return _jacfwd(g, diff, single, False, chunk_size, n_out)
 
     return jac
 

@@ -90,12 +90,15 @@ def _unbatch(out, trace: BatchTrace, out_axes=0):
     return tree_unflatten(o_td, res)
 
 
-def vmap_over_identity(f: Callable, n: int, dtype):
-    """``vmap(f)(eye(n))`` with the identity kept symbolic (a ``DiagonalBatch`` seed)."""
-    trace = BatchTrace(n)
+def vmap_over_identity(f: Callable, n: int, dtype, start: int = 0, stop: int | None = None):
+    """``vmap(f)(eye(n)[start:stop])`` with the identity rows kept symbolic (a
+    ``DiagonalBatch`` seed)."""
+    stop = n if stop is None else stop
+    trace = BatchTrace(stop - start)
     from ..numpy import ones
 
-    return _unbatch(f(BatchTracer(trace, DiagonalBatch(ones(n, dtype=dtype)))), trace)
+    seed = DiagonalBatch(ones(stop - start, dtype=dtype), start, n)
+    return _unbatch(f(BatchTracer(trace, seed)), trace)
 
 
 def _asarray(x):
