@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as _np
 
-from .trace import Trace, Tracer
+from .trace import Trace, Tracer, ndim_of, shape_of
 
 numpy = _np  # for the doctest above
 
@@ -38,7 +38,7 @@ class BatchTracer(Tracer):
 
     @property
     def shape(self):
-        return _np.shape(self._val)[1:]
+        return shape_of(self._val)[1:]
 
     @property
     def dtype(self):
@@ -169,21 +169,19 @@ def loop_batch(prim):
 # --- helpers for batching rules ---------------------------------------------------------
 
 def example_ndim(v, d) -> int:
-    return _np.ndim(v) - (0 if d is None else 1)
+    return ndim_of(v) - (0 if d is None else 1)
 
 
 def align_batched(vals, dims):
     """For elementwise ops: give each batched arg ones after its batch axis so that NumPy's
     right-aligned broadcasting pairs example axes with example axes."""
-    rank = max(example_ndim(v, d) for v, d in zip(vals, dims))
-    out = []
-    for v, d in zip(vals, dims):
-        if d is not None:
-            k = _np.ndim(v) - 1
-            if k < rank:
-                s = _np.shape(v)
-                v = _reg("reshape")(v, shape=s[:1] + (1,) * (rank - k) + s[1:])
-        out.append(v)
+    ranks = [ndim_of(v) - (0 if d is None else 1) for v, d in zip(vals, dims)]
+    rank = max(ranks)
+    out = list(vals)
+    for i, (v, d, k) in enumerate(zip(vals, dims, ranks)):
+        if d is not None and k < rank:
+            s = shape_of(v)
+            out[i] = _reg("reshape")(v, shape=s[:1] + (1,) * (rank - k) + s[1:])
     return out
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as _np
 
 from .reverse import add_cotangents
-from .trace import Trace, Tracer, Zero
+from .trace import Trace, Tracer, Zero, shape_of
 
 _add = None
 _broadcast_to = None
@@ -39,7 +39,7 @@ class JVPTracer(Tracer):
 
     @property
     def shape(self):
-        return _np.shape(self._primal)
+        return shape_of(self._primal)
 
     @property
     def dtype(self):
@@ -77,10 +77,11 @@ def _fit(t, like):
     """Broadcast a tangent contribution to the shape of the output it belongs to."""
     if type(t) is Zero:
         return t
-    if _np.shape(t) != _np.shape(like):
+    shape = shape_of(like)
+    if shape_of(t) != shape:
         if _broadcast_to is None:
             _ops()
-        t = _broadcast_to(t, shape=_np.shape(like))
+        t = _broadcast_to(t, shape=shape)
     return t
 
 

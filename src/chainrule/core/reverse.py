@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as _np
 
-from .trace import Trace, Tracer, Zero
+from .trace import Trace, Tracer, Zero, shape_of
 from .valuetypes import value_types
 
 _add = None
@@ -61,7 +61,7 @@ class RevTracer(Tracer):
 
     @property
     def shape(self):
-        return _np.shape(self._value)
+        return shape_of(self._value)
 
     @property
     def dtype(self):

@@ -130,6 +130,21 @@ def dtype_of(x):
     return _np.result_type(x)
 
 
+def shape_of(x) -> tuple:
+    """``numpy.shape(x)`` without NumPy's dispatch when ``x`` has a ``shape`` (arrays, tracers)."""
+    try:
+        return x.shape
+    except AttributeError:
+        return _np.shape(x)
+
+
+def ndim_of(x) -> int:
+    try:
+        return x.ndim
+    except AttributeError:
+        return _np.ndim(x)
+
+
 def find_top_trace(args):
     """The innermost trace among ``args``, or None if none holds a tracer."""
     top = None

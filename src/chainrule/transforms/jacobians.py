@@ -52,6 +52,12 @@ def _vmap_basis(fn, shape, dtype, chunk_size, n_other: int = 1):
     ``n_other`` (the size of the other side of the Jacobian) sizes the automatic chunk."""
     n = int(_np.prod(shape, dtype=_np.int64))
     dtype = dtype if _np.issubdtype(dtype, _np.inexact) else _np.float64
+    if n == 1:  # one seed (a scalar output, as in a Hessian's inner gradient): no batch trace
+        from ..core.pytree import tree_map
+        from ..numpy import ones
+
+        out = fn(ones(shape, dtype=dtype))
+        return tree_map(lambda r: _reshape(r, (1,) + tuple(_np.shape(r))), out)
     if chunk_size is None:
         chunk_size = auto_chunk_size(n, n_other, _np.dtype(dtype).itemsize)
     step = n if chunk_size is None else max(1, int(chunk_size))
