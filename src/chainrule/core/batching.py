@@ -145,6 +145,11 @@ class DiagonalBatch:
         from .trace import getval
 
         d = self.d
+        if type(d) is _np.ndarray:  # plain values: write the diagonal into zeros directly
+            out = _np.zeros((self.k, self.n), dtype=d.dtype)
+            rows = _np.arange(self.k)
+            out[rows, rows + self.offset] = d
+            return out
         base = getval(d)
         like = {} if isinstance(base, _np.ndarray) else {"like": base}
         rows = _np.eye(self.k, self.n, k=self.offset, dtype=d.dtype, **like)

@@ -57,7 +57,10 @@ def _sum_tangents(prim, primals, tangents, ans, params):
     for i, t in enumerate(tangents):
         if t is None or type(t) is Zero:
             continue
-        rule = rules[i] if i < len(rules) else None
+        try:
+            rule = rules[i]
+        except IndexError:
+            rule = None
         if rule is None:
             prim.jvp_rule(i)  # raises a clear error naming the primitive
         c = rule(t, ans, *primals, **params)
@@ -91,14 +94,18 @@ class JVPTrace(Trace):
     def process(self, prim, args, params):
         primals = []
         tangents = []
+        lower = False  # does any primal still hold a tracer of an outer trace?
         for a in args:
             if type(a) is JVPTracer and a._trace is self:
-                primals.append(a._primal)
+                p = a._primal
                 tangents.append(a._tangent)
             else:
-                primals.append(a)
+                p = a
                 tangents.append(None)
-        ans = prim(*primals, **params)
+            if isinstance(p, Tracer):
+                lower = True
+            primals.append(p)
+        ans = prim(*primals, **params) if lower else prim.impl(*primals, **params)
         if prim.nondiff:
             return ans
         if _add is None:

@@ -43,6 +43,7 @@ class _TupleGet:
 
 
 TUPLE_GET = _TupleGet()
+_new_node = object.__new__
 
 
 class RevTracer(Tracer):
@@ -86,24 +87,51 @@ class RevTrace(Trace):
         return t
 
     def process(self, prim, args, params):
-        vals = []
-        parents = []
-        lower = False  # does any value still hold a tracer of an outer trace?
-        for a in args:
+        if len(args) == 1:  # the hot unary case: the one argument is this trace's tracer
+            a = args[0]
+            v = a._value
+            vals = (v,)
+            parents = (a,)
+            lower = isinstance(v, Tracer)
+        elif len(args) == 2:  # binary ops: unrolled, no lists
+            a, b = args
             if type(a) is RevTracer and a._trace is self:
-                v = a._value
-                parents.append(a)
+                va, pa = a._value, a
             else:
-                v = a
-                parents.append(None)
-            if isinstance(v, Tracer):
-                lower = True
-            vals.append(v)
+                va, pa = a, None
+            if type(b) is RevTracer and b._trace is self:
+                vb, pb = b._value, b
+            else:
+                vb, pb = b, None
+            vals = (va, vb)
+            parents = (pa, pb)
+            lower = isinstance(va, Tracer) or isinstance(vb, Tracer)
+        else:
+            vals = []
+            parents = []
+            lower = False  # does any value still hold a tracer of an outer trace?
+            for a in args:
+                if type(a) is RevTracer and a._trace is self:
+                    v = a._value
+                    parents.append(a)
+                else:
+                    v = a
+                    parents.append(None)
+                if isinstance(v, Tracer):
+                    lower = True
+                vals.append(v)
         ans = prim(*vals, **params) if lower else prim.impl(*vals, **params)
         if prim.nondiff:
             return ans
         tape = self.tape
-        node = RevTracer(self, ans, prim, params, vals, parents, len(tape))
+        node = _new_node(RevTracer)  # slots set inline: no __init__ frame on the hot path
+        node._trace = self
+        node._value = ans
+        node._prim = prim
+        node._params = params
+        node._args = vals
+        node._parents = parents
+        node._idx = len(tape)
         tape.append(node)
         if not prim.multiple_results:
             return node
@@ -161,7 +189,7 @@ def backward(trace: RevTrace, seeds, free: bool = False) -> list:
                     rule = None
                 if rule is None:
                     prim.vjp_rule(k)  # raises a clear error naming the primitive
-                c = rule(g, ans, *args, **params)
+                c = rule(g, ans, *args, **params) if params else rule(g, ans, *args)
                 if c is None or type(c) is Zero:
                     continue
                 j = p._idx

@@ -63,12 +63,27 @@ def _fit(c, x):
 
 
 def _unbroadcast(c, x):
+    try:  # the common case, checked inline: same shape and dtype, nothing to do
+        if c.shape == x.shape and c.dtype is x.dtype:
+            return c
+    except AttributeError:
+        pass
     return _fit(unbroadcast(c, x), x)
 
 
 def defunary(p: Primitive, deriv) -> Primitive:
     """Give a unary elementwise primitive its rules from ``deriv(ans, x) = f'(x)``."""
-    p.defvjp(lambda g, ans, x: _fit(g * deriv(ans, x), x))
+
+    def vjp(g, ans, x):
+        c = g * deriv(ans, x)
+        try:  # the common case, checked inline: the dtype already fits
+            if c.dtype is x.dtype:
+                return c
+        except AttributeError:
+            pass
+        return _fit(c, x)
+
+    p.defvjp(vjp)
     p.defjvp(lambda g, ans, x: g * deriv(ans, x))
     return p
 

@@ -504,8 +504,8 @@ def index(x, idx):
 
 def _updated_copy(x, v, fresh=False):
     """A writable copy of ``x`` to update (promoted to hold ``v``); ``x`` itself when ``fresh``
-    says the caller made it as a temporary. Array types other than ndarray are copied with
-    ``numpy.copy``, which keeps their type (NEP-18)."""
+    (the caller made ``x`` as a temporary array of zeros) allows it. Array types other than
+    ndarray are copied with ``numpy.copy``, which keeps their type (NEP-18)."""
     if type(x) is not _np.ndarray:
         if not hasattr(x, "shape"):
             x = _np.asarray(x)
@@ -521,7 +521,10 @@ def _index_add_impl(x, v, *arrays, idx, fresh=False):
     out = _updated_copy(x, v, fresh)
     full = _fill(idx, arrays)
     if type(out) is _np.ndarray and not _has_advanced(full):
-        out[full] += v  # a basic index selects each element once
+        if fresh and out is x:
+            out[full] = v  # ``fresh`` x is zeros: a basic index selects each element once
+        else:
+            out[full] += v
     else:
         _np.add.at(out, full, v)  # repeated indices add every entry
     return out
@@ -547,7 +550,10 @@ def _update_batch(prim):
     def rule(vals, dims, idx, fresh=False):
         x, v, arrays = vals[0], vals[1], vals[2:]
         size = _batch_size(vals, dims)
+        fresh_zeros = fresh and dims[0] is None
         x = materialize(x, dims[0], size)
+        if fresh_zeros:  # ``fresh`` x is zeros made by the calling rule: make them batched
+            x = zeros_like(x)
         idx = _canonical_template(idx)
         if not arrays and not _has_advanced(idx):
             template, perm = (slice(None),) + (idx if type(idx) is tuple else (idx,)), None
