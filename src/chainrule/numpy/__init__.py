@@ -16,8 +16,28 @@ import numpy as _np
 
 # Constants and dtypes, exactly NumPy's.
 from numpy import (  # noqa: F401
-    bool_, complex64, complex128, dtype, e, euler_gamma, float16, float32, float64, inf, int8,
-    int16, int32, int64, intp, nan, newaxis, pi, uint8, uint16, uint32, uint64,
+    bool_,
+    complex64,
+    complex128,
+    dtype,
+    e,
+    euler_gamma,
+    float16,
+    float32,
+    float64,
+    inf,
+    int8,
+    int16,
+    int32,
+    int64,
+    intp,
+    nan,
+    newaxis,
+    pi,
+    uint8,
+    uint16,
+    uint32,
+    uint64,
 )
 
 from ..core import tracer_ops as _tracer_ops
@@ -34,8 +54,9 @@ for _fam in _FAMILIES:
     NONDIFFERENTIABLE += _fam.NONDIFFERENTIABLE
 
 # Internal entry points used by tracer methods (x[idx], x.flatten()).
-from ..rules.shape import index as getitem  # noqa: E402
-from ..rules.shape import ravel as flatten  # noqa: E402
+from ..rules.shape import index as getitem  # noqa: E402,F401
+from ..rules.shape import ravel as flatten  # noqa: E402,F401
+from ..rules.utilities import NOT_PROVIDED  # noqa: E402,F401
 
 
 def _fill_function_map() -> None:
@@ -50,3 +71,5 @@ _fill_function_map()
 del _fam, _name
 
 from . import fft, linalg, random  # noqa: E402,F401  (public submodules)
+
+del annotations

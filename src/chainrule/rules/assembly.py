@@ -5,7 +5,10 @@ Why composites: each function here is a few calls to the linear primitives of ``
 VJP, JVP and batching rules and every order of derivative; ``roll`` is the one primitive
 (its transpose is a roll the other way). Index maps that NumPy already knows how to build
 (``pad``'s edge/reflect/wrap modes, ``repeat`` with counts) are computed on ``arange`` and
-applied as one gather, so the derivative is a single scatter-add.
+applied as one gather, so the derivative is a single scatter-add; ``delete``, ``insert``,
+``compress``, ``extract`` and ``resize`` run NumPy itself on index arrays the same way, so
+their placement rules (``insert``'s broadcasting of values included) are NumPy's exactly.
+``apply_along_axis`` pushes all 1-D slices through one ``vmap`` of the user's function.
 
     >>> pad(numpy.arange(3.0), 2, mode="reflect")
     array([2., 1., 0., 1., 2., 1., 0.])
@@ -489,10 +492,249 @@ def piecewise(x, condlist, funclist, *args, **kw):
     return out
 
 
+# --- index maps computed by NumPy on arange: delete, insert, compress, extract, resize ----------
+
+def _ids(shape):
+    return _np.arange(int(_np.prod(shape, dtype=_np.int64)), dtype=_np.intp).reshape(shape)
+
+
+def _static(v, name, what):
+    """The plain value of an index-like argument (it decides the output's shape)."""
+    val = getval(v)
+    if isinstance(val, Tracer):
+        raise TypeError(f"{name}: {what} decides the output's shape, so under vmap it must be "
+                        f"the same for every example (it is batched here)")
+    return val
+
+
+def _gather_map(x, imap):
+    """``ravel(x)[imap]`` (imap holds flat ids of x): one gather, its VJP one scatter-add."""
+    return getitem(ravel(x), idx=imap)
+
+
+def delete(arr, obj, axis=None):
+    """``numpy.delete``; differentiable in ``arr`` (a gather of the kept entries)."""
+    if not isinstance(arr, Tracer):
+        return _np.delete(arr, getval(obj) if isinstance(obj, Tracer) else obj, axis)
+    obj = _static(obj, "delete", "obj")
+    return _gather_map(arr, _np.delete(_ids(_shape(arr)), obj, axis))
+
+
+def insert(arr, obj, values, axis=None):
+    """``numpy.insert``; differentiable in ``arr`` and ``values``. The placement (with NumPy's
+    broadcasting of ``values``) is NumPy's own, run on index arrays."""
+    if not isinstance(arr, Tracer) and not isinstance(values, Tracer):
+        return _np.insert(arr, getval(obj) if isinstance(obj, Tracer) else obj, values, axis)
+    from .creation import astype
+
+    obj = _static(obj, "insert", "obj")
+    arr = arr if isinstance(arr, Tracer) else _np.asarray(arr)
+    values = values if isinstance(values, Tracer) else _np.asarray(values)
+    n = int(_np.prod(_shape(arr), dtype=_np.int64))
+    vshape = _shape(values)
+    # values' entries get ids -1, -2, ... so that NumPy's placement is readable back.
+    vids = -1 - _ids(vshape)
+    imap = _np.insert(_ids(_shape(arr)), obj, vids, axis)
+    imap = _np.where(imap >= 0, imap, n - 1 - imap)
+    dt = _dtype(arr)
+    src = concatenate([ravel(arr), ravel(values if _dtype(values) == dt else
+                                         astype(values, dt))], axis=0)
+    return getitem(src, idx=imap)
+
+
+def compress(condition, a, axis=None, out=None):
+    """``numpy.compress``; differentiable in ``a``."""
+    if out is not None:
+        raise TypeError("compress(..., out=...) writes in place; use the returned array")
+    if not isinstance(a, Tracer):
+        return _np.compress(_static(condition, "compress", "condition"), a, axis)
+    cond = _static(condition, "compress", "condition")
+    return _gather_map(a, _np.compress(cond, _ids(_shape(a)), axis))
+
+
+def extract(condition, arr):
+    """``numpy.extract``; differentiable in ``arr``."""
+    if not isinstance(arr, Tracer):
+        return _np.extract(_static(condition, "extract", "condition"), arr)
+    cond = _static(condition, "extract", "condition")
+    return _gather_map(arr, _np.extract(cond, _ids(_shape(arr))))
+
+
+def resize(a, new_shape):
+    """``numpy.resize`` (repeats the data cyclically); differentiable (a gather whose VJP
+    adds up the copies)."""
+    if not isinstance(a, Tracer):
+        return _np.resize(a, new_shape)
+    return _gather_map(a, _np.resize(_ids(_shape(a)), new_shape))
+
+
+def trim_zeros(filt, trim="fb", axis=None):
+    """``numpy.trim_zeros``; differentiable in the kept entries. Which entries are zero is
+    read from the values, so under vmap the zero pattern must be the same for every example."""
+    if not isinstance(filt, Tracer):
+        return _np.trim_zeros(filt, trim, axis)
+    nz = _np.asarray(_static(filt, "trim_zeros", "the position of the zeros")) != 0
+    # NumPy's own trimming of the 0/1 mask gives the kept box's shape; its start along each
+    # trimmed axis is the first nonzero there (when trimming the front).
+    box = _np.trim_zeros(nz.astype(_np.int8), trim, axis).shape
+    nd = nz.ndim
+    idx = []
+    for ax in range(nd):
+        other = tuple(i for i in range(nd) if i != ax)
+        hits = _np.flatnonzero(nz.any(axis=other) if other else nz)
+        start = int(hits[0]) if box[ax] != nz.shape[ax] and hits.size and "f" in trim.lower() \
+            else 0
+        idx.append(slice(start, start + box[ax]))
+    return getitem(filt, idx=tuple(idx))
+
+
+# --- block, concat, unstack, rollaxis ----------------------------------------------------------
+
+def _block_depth(arrays, parents=()):
+    """(list depth, max ndim of the leaves), checking NumPy's rules for ``block``."""
+    if type(arrays) is tuple:
+        raise TypeError(f"block: arrays is a tuple at index {list(parents)}; only lists "
+                        f"nest (tuples are ambiguous)")
+    if type(arrays) is list:
+        if not arrays:
+            raise ValueError(f"block: list at index {list(parents)} cannot be empty")
+        found = [_block_depth(a, parents + (i,)) for i, a in enumerate(arrays)]
+        depths = {d for d, _ in found}
+        if len(depths) != 1:
+            raise ValueError(f"block: list depths are mismatched under index {list(parents)}")
+        return found[0][0] + 1, max(n for _, n in found)
+    return 0, _ndim(arrays)
+
+
+def block(arrays):
+    """``numpy.block``; differentiable in every block (nested concatenations)."""
+    if not _contains_tracer(arrays):
+        return _np.block(arrays)
+    depth, max_nd = _block_depth(arrays)
+    nd = max(depth, max_nd)
+
+    def build(x, d):
+        if type(x) is list:
+            return concatenate([build(v, d + 1) for v in x], axis=-(depth - d))
+        x = x if isinstance(x, Tracer) else _np.asarray(x)
+        s = _shape(x)
+        return reshape(x, (1,) * (nd - len(s)) + tuple(s)) if len(s) < nd else x
+
+    return build(arrays, 0)
+
+
+def _contains_tracer(x):
+    if isinstance(x, Tracer):
+        return True
+    if isinstance(x, (list, tuple)):
+        return any(_contains_tracer(v) for v in x)
+    return False
+
+
+# ``numpy.concat`` is ``numpy.concatenate`` itself (the array-API name); so is ours.
+concat = concatenate
+
+
+def unstack(x, /, *, axis=0):
+    """``numpy.unstack``: a tuple of the slices along ``axis``; differentiable."""
+    n = _ndim(x)
+    if n == 0:
+        raise ValueError("Input array must be at least 1-d.")
+    ax = _axis(axis, n, "unstack")
+    return tuple(getitem(x, idx=(slice(None),) * ax + (i,)) for i in range(_shape(x)[ax]))
+
+
+def rollaxis(a, axis, start=0):
+    """``numpy.rollaxis``; differentiable (a transpose)."""
+    n = _ndim(a)
+    axis = _axis(axis, n, "rollaxis")
+    start = int(start)
+    if start < 0:
+        start += n
+    if not 0 <= start < n + 1:
+        raise _np.exceptions.AxisError(f"rollaxis: 'start' arg requires {-n} <= start < "
+                                       f"{n + 1}, got {start - (n if start < 0 else 0)}")
+    if axis < start:
+        start -= 1
+    if axis == start:
+        return a
+    axes = list(range(n))
+    axes.remove(axis)
+    axes.insert(start, axis)
+    return transpose(a, axes)
+
+
+# --- apply_along_axis / apply_over_axes -------------------------------------------------------
+
+def apply_along_axis(func1d, axis, arr, *args, **kwargs):
+    """``numpy.apply_along_axis``; differentiable through ``func1d``.
+
+    The 1-D slices go through ``chainrule.vmap(func1d)`` in one batched call; a function that
+    vmap cannot batch (Python control flow on values, float() of an entry) is called once
+    per slice instead. The result's axes replace ``axis``, as in NumPy.
+    """
+    arr = arr if isinstance(arr, Tracer) else _np.asarray(arr)
+    n = _ndim(arr)
+    ax = _axis(axis, n, "apply_along_axis")
+    moved = moveaxis(arr, ax, -1)
+    kept = _shape(moved)[:-1]
+    if 0 in kept:
+        raise ValueError("Cannot apply_along_axis when any iteration dimensions are 0")
+    rows = reshape(moved, (-1, _shape(moved)[-1]))
+    m = _shape(rows)[0]
+    try:
+        from ..transforms.vmap import vmap
+
+        res = vmap(lambda r: func1d(r, *args, **kwargs))(rows)
+    except (TypeError, NotImplementedError, ValueError):
+        from .shape import stack
+
+        res = stack([_as_array(func1d(getitem(rows, idx=i), *args, **kwargs))
+                     for i in range(m)])
+    res = res if isinstance(res, Tracer) else _np.asarray(res)
+    rshape = _shape(res)[1:]
+    res = reshape(res, tuple(kept) + tuple(rshape))
+    k = len(rshape)
+    if k == 0 or ax == n - 1:
+        return res
+    # NumPy puts the function's output axes where ``axis`` was
+    src = tuple(range(len(kept), len(kept) + k))
+    return moveaxis(res, src, tuple(range(ax, ax + k)))
+
+
+def _as_array(v):
+    return v if isinstance(v, Tracer) else _np.asarray(v)
+
+
+def apply_over_axes(func, a, axes):
+    """``numpy.apply_over_axes``; differentiable through ``func``."""
+    from .shape import expand_dims
+
+    val = a if isinstance(a, Tracer) else _np.asarray(a)
+    N = _ndim(val)
+    if _np.ndim(axes) == 0:
+        axes = (axes,)
+    for axis in axes:
+        if axis < 0:
+            axis = N + axis
+        res = func(val, axis)
+        if _ndim(res) == _ndim(val):
+            val = res
+        else:
+            res = expand_dims(res, axis)
+            if _ndim(res) == _ndim(val):
+                val = res
+            else:
+                raise ValueError("function is not returning an array of the correct shape")
+    return val
+
+
 from .elementwise import equal, where  # noqa: E402  (cycle)
 
 DIFFERENTIABLE = [
-    "append", "array_split", "choose", "column_stack", "diag", "diagflat", "diagonal",
+    "append", "apply_along_axis", "apply_over_axes", "array_split", "block", "choose",
+    "compress", "concat", "delete", "extract", "insert", "resize", "rollaxis", "trim_zeros",
+    "unstack", "column_stack", "diag", "diagflat", "diagonal",
     "dsplit", "dstack", "flip", "fliplr", "flipud", "hsplit", "hstack", "meshgrid", "pad",
     "piecewise", "repeat", "roll", "rot90", "row_stack", "select", "split", "tile", "tril",
     "triu", "vsplit", "vstack",

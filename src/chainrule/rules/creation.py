@@ -271,9 +271,93 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
     return y if dtype is None else astype(y, dtype)
 
 
+# --- conversions that keep the values ----------------------------------------------------------
+
+def asfortranarray(a, dtype=None, *, like=None):
+    """``numpy.asfortranarray``; as ``asarray`` (a traced value has no memory layout)."""
+    if _contains_tracer(a):
+        return asarray(a, dtype)
+    kw = {} if like is None else {"like": like}
+    return _np.asfortranarray(a, dtype=dtype, **kw)
+
+
+def require(a, dtype=None, requirements=None, *, like=None):
+    """``numpy.require``; as ``asarray`` for traced values (layout and writeability flags
+    do not apply to an immutable traced value)."""
+    if _contains_tracer(a):
+        return asarray(a, dtype)
+    kw = {} if like is None else {"like": like}
+    return _np.require(a, dtype=dtype, requirements=requirements, **kw)
+
+
+def _check_finite(v):
+    if not _np.isfinite(v).all():
+        raise ValueError("array must not contain infs or NaNs")
+    return True
+
+
+def asarray_chkfinite(a, dtype=None, order=None):
+    """``numpy.asarray_chkfinite``: ``asarray`` that raises on inf or NaN (checked on the
+    values of each example under vmap)."""
+    if not _contains_tracer(a):
+        return _np.asarray_chkfinite(a, dtype=dtype, order=order)
+    out = asarray(a, dtype)
+    if _np.issubdtype(result_type(out), _np.inexact):
+        _chkfinite(out)
+    return out
+
+
+def _all_small_impl(x, tol):
+    return bool(_np.all(_np.absolute(_np.imag(x)) < tol))
+
+
+# Under vmap the test covers the whole batch at once (one dtype for the batch).
+_all_small = Primitive("real_if_close_test", _all_small_impl, nondiff=True, register=False)
+_all_small.defbatch(lambda vals, dims, tol: (_all_small(vals[0], tol=tol), None))
+
+
+def real_if_close(a, tol=100):
+    """``numpy.real_if_close``: the real part when every imaginary part is within ``tol``
+    machine epsilons of 0; differentiable. Under vmap the test covers the whole batch (one
+    dtype for all examples): the result is real only if every example's is."""
+    if not isinstance(a, Tracer):
+        return _np.real_if_close(a, tol)
+    from .elementwise import real
+
+    if not iscomplexobj(a):
+        return a
+    if tol > 1:
+        tol = _np.finfo(result_type(a)).eps * tol
+    return real(a) if _all_small(a, tol=float(tol)) else a
+
+
+def fromfunction(function, shape, *, dtype=float, like=None, **kwargs):
+    """``numpy.fromfunction``: ``function(*indices(shape))``; differentiable through what
+    ``function`` computes (it may close over traced values)."""
+    kw = {} if like is None else {"like": like}
+    args = _np.indices(shape, dtype=dtype, **kw)
+    return function(*args, **kwargs)
+
+
+def fromiter(iter, dtype, count=-1, *, like=None):
+    """``numpy.fromiter``; an iterator yielding traced scalars gives a differentiable
+    ``stack``."""
+    import itertools
+
+    items = list(itertools.islice(iter, None if count < 0 else int(count)))
+    if _contains_tracer(items):
+        if 0 <= count and len(items) < count:
+            raise ValueError(f"iterator too short: Expected {count} but iterator had only "
+                             f"{len(items)} items.")
+        return asarray(items, dtype)
+    kw = {} if like is None else {"like": like}
+    return _np.fromiter(items, dtype, count, **kw)
+
+
 DIFFERENTIABLE = [
-    "array", "asanyarray", "asarray", "ascontiguousarray", "astype", "copy", "full",
-    "full_like", "geomspace", "linspace", "logspace",
+    "array", "asanyarray", "asarray", "asarray_chkfinite", "ascontiguousarray", "asfortranarray",
+    "astype", "copy", "fromfunction", "fromiter", "full", "full_like", "geomspace", "linspace",
+    "logspace", "real_if_close", "require",
 ]
 NONDIFFERENTIABLE = [
     "arange", "diag_indices", "diag_indices_from", "empty", "empty_like", "eye", "identity",
@@ -281,3 +365,7 @@ NONDIFFERENTIABLE = [
     "result_type", "shape", "size", "tri", "tril_indices", "tril_indices_from",
     "triu_indices", "triu_indices_from", "unravel_index", "zeros",
 ]
+
+from ._passthrough import passthrough  # noqa: E402
+
+_chkfinite = passthrough(_check_finite, "asarray_chkfinite")

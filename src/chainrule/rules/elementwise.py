@@ -178,8 +178,11 @@ true_divide = divide
 
 
 def _dpow_dbase(ans, x, y):
-    # y * x**(y-1), written so that x = 0 with y >= 1 stays finite.
-    return y * power(x, y - 1)
+    # y * x**(y-1). Where y == 0 the derivative is 0 everywhere: the exponent is moved off
+    # -1 there so that differentiating again never meets 0 * x**-1 = nan at x = 0.
+    if type(y) in (int, float):
+        return y * power(x, y - 1) if y != 0 else zeros_like(x)
+    return y * power(x, where_p(equal(y, 0), 1.0, y - 1))
 
 
 def _dpow_dexp(ans, x, y):
@@ -460,6 +463,12 @@ fabs = defunary(elementwise("fabs", _np.fabs), lambda ans, x: sign(x))
 def _share(first, tie, like):
     """Weight of the first argument of maximum/minimum: 1 where it wins, 1/2 at ties, in the
     dtype of ``like`` (so float32 gradients stay float32)."""
+    if type(first) is _np.ndarray and type(tie) is _np.ndarray:
+        # Plain comparisons (the weight carries no derivative): without ties the boolean mask
+        # itself is the weight, as in a hand-written relu backward (g * (z > 0)).
+        if not tie.any():
+            return first
+        return first + _np.asarray(0.5, dtype=_np.result_type(dtype_of(like), _np.float16)) * tie
     dt = _np.result_type(dtype_of(like), _np.float16)
     one, half, zero = (_np.asarray(v, dtype=dt) for v in (1.0, 0.5, 0.0))
     return where_p(first, one, where_p(tie, half, zero))
