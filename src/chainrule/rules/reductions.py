@@ -109,6 +109,8 @@ def _batch_reduce(prim):
 # --- sum --------------------------------------------------------------------------------------
 
 def _sum_impl(x, axis=None, keepdims=False, dtype=None):
+    if type(x) is _np.ndarray:  # the method skips NumPy's Python-level dispatch wrapper
+        return x.sum(axis=axis, dtype=dtype, keepdims=keepdims)
     return _np.sum(x, axis=axis, keepdims=keepdims, dtype=dtype)
 
 

@@ -913,6 +913,8 @@ def squeeze(a, axis=None):
 
 def swapaxes(a, axis1, axis2):
     """``numpy.swapaxes``; differentiable."""
+    if type(a) is _np.ndarray:  # nothing traced (matmul VJPs on plain arrays): a view at once
+        return a.swapaxes(axis1, axis2)
     n = _np.ndim(a)
     perm = list(range(n))
     perm[axis1 % n], perm[axis2 % n] = perm[axis2 % n], perm[axis1 % n]

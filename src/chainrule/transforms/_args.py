@@ -37,11 +37,14 @@ def split_args(args: tuple, argnums):
 
 def check_differentiable(leaves, treedef, argnames, what: str) -> None:
     """Raise a TypeError naming the leaf whose dtype cannot carry a derivative."""
-    for path, x in zip(tree_paths(treedef), leaves):
+    for k, x in enumerate(leaves):
         if type(x) in value_types:
             continue
-        d = x.dtype if isinstance(x, Tracer) else _np.result_type(x)
-        if not (_np.issubdtype(d, _np.floating) or _np.issubdtype(d, _np.complexfloating)):
+        d = getattr(x, "dtype", None)
+        if not isinstance(d, _np.dtype):
+            d = x.dtype if isinstance(x, Tracer) else _np.result_type(x)
+        if d.kind not in "fc":  # paths are worked out only for the message
+            path = tree_paths(treedef)[k]
             raise TypeError(
                 f"{what}: argument {_name(path, argnames)} has dtype {d}; only float and complex "
                 f"inputs can be differentiated. Pass floats (e.g. x.astype(float)), or leave this "
