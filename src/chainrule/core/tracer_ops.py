@@ -112,15 +112,6 @@ def _install() -> None:
         setattr(Tracer, f"__r{py}__", _binary(name, reflected=True))
     for py, name in _COMPARE.items():
         setattr(Tracer, f"__{py}__", _binary(name))
-    pow_ = Tracer.__pow__
-
-    def __pow__(self, other):
-        # x ** 2 is NumPy's fast path to square, and so ours: one op in every derivative.
-        if type(other) in (int, float) and other == 2:
-            return registry["square"](self)
-        return pow_(self, other)
-
-    Tracer.__pow__ = __pow__
     Tracer.__neg__ = _unary("negative")
     Tracer.__invert__ = _unary("invert")
     Tracer.__round__ = lambda self, ndigits=0: _cnp().round(self, ndigits)
