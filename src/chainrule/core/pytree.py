@@ -74,10 +74,28 @@ def _node_of(x):
 
 def tree_flatten(tree, is_leaf: Callable | None = None) -> tuple[list, TreeDef]:
     """Leaves in a fixed order (dicts by sorted key) and the structure to rebuild them."""
-    if is_leaf is None and type(tree) not in _nodes and not isinstance(tree, tuple):
+    t = type(tree)
+    if (t not in _nodes and not isinstance(tree, tuple)) or \
+            (is_leaf is not None and is_leaf(tree)):
         return [tree], LEAF  # a bare leaf (the common case of one array): no walk
+    if t is tuple and is_leaf is None:  # a flat tuple of leaves (a function's arguments)
+        for c in tree:
+            if type(c) in _nodes or isinstance(c, tuple):
+                break
+        else:
+            return list(tree), _flat_tuple(len(tree))
     leaves: list = []
     return leaves, _flatten(tree, is_leaf, leaves)
+
+
+_flat_tuples: dict = {}
+
+
+def _flat_tuple(n: int) -> TreeDef:
+    td = _flat_tuples.get(n)
+    if td is None:
+        td = _flat_tuples[n] = TreeDef(tuple, None, (LEAF,) * n)
+    return td
 
 
 def _flatten(x, is_leaf, leaves: list) -> TreeDef:
@@ -89,10 +107,14 @@ def _flatten(x, is_leaf, leaves: list) -> TreeDef:
         leaves.append(x)
         return LEAF
     children, aux = fns[0](x)
-    return TreeDef(t, aux, tuple(_flatten(c, is_leaf, leaves) for c in children))
+    return TreeDef(t, aux, tuple([_flatten(c, is_leaf, leaves) for c in children]))
 
 
 def tree_unflatten(treedef: TreeDef, leaves) -> Any:
+    if treedef is LEAF:
+        return next(iter(leaves))
+    if treedef.kind is tuple and _flat_tuples.get(len(treedef.children)) is treedef:
+        return tuple(leaves)
     return _build(treedef, iter(leaves))
 
 

@@ -11,12 +11,13 @@ For pytrees, the output structure is outside and the input structure inside.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as _np
 
 from ..core.pytree import tree_flatten, tree_unflatten
-from ..core.trace import Zero
+from ..core.trace import Zero, dtype_of, shape_of
 from ._args import resolve_argnums, split_args
 from .forward_mode import trace_jvp
 from .reverse_mode import grad, make_vjp, trace_vjp
@@ -50,8 +51,9 @@ def _vmap_basis(fn, shape, dtype, chunk_size, n_other: int = 1):
     A 1-D seed stays symbolic (a ``DiagonalBatch``), so rules that know it turn products with
     the identity into scalings. Chunks are written into one preallocated result.
     ``n_other`` (the size of the other side of the Jacobian) sizes the automatic chunk."""
-    n = int(_np.prod(shape, dtype=_np.int64))
-    dtype = dtype if _np.issubdtype(dtype, _np.inexact) else _np.float64
+    n = math.prod(shape)
+    dtype = _np.dtype(dtype)
+    dtype = dtype if dtype.kind in "fc" else _np.dtype(_np.float64)
     if n == 1:  # one seed (a scalar output, as in a Hessian's inner gradient): no batch trace
         from ..core.pytree import tree_map
         from ..numpy import ones
@@ -59,7 +61,7 @@ def _vmap_basis(fn, shape, dtype, chunk_size, n_other: int = 1):
         out = fn(ones(shape, dtype=dtype))
         return tree_map(lambda r: _reshape(r, (1,) + tuple(_np.shape(r))), out)
     if chunk_size is None:
-        chunk_size = auto_chunk_size(n, n_other, _np.dtype(dtype).itemsize)
+        chunk_size = auto_chunk_size(n, n_other, dtype.itemsize)
     step = n if chunk_size is None else max(1, int(chunk_size))
 
     def piece(start, stop):
@@ -107,6 +109,8 @@ class _Assembly:
 
 
 def _reshape(x, shape):
+    if type(x) is _np.ndarray:
+        return x.reshape(shape)
     from ..numpy import reshape
 
     return reshape(x, shape)
@@ -115,20 +119,20 @@ def _reshape(x, shape):
 def _jac_from_recording(rec, diff, single: bool, chunk_size):
     out_leaves, out_td = tree_flatten(rec.out)
     in_leaves, in_td = tree_flatten(diff)
-    n_in = sum(_np.size(x) for x in in_leaves)
+    n_in = sum(math.prod(shape_of(x)) for x in in_leaves)
     blocks = []
     for i, o in enumerate(out_leaves):
-        oshape = _np.shape(o)
+        oshape = shape_of(o)
 
         def row(c, i=i):
             cts = [None] * len(out_leaves)
             cts[i] = c
             return rec.vjp_fn(tree_unflatten(out_td, cts))
 
-        rows = _vmap_basis(row, oshape, _np.result_type(o), chunk_size, n_in)
+        rows = _vmap_basis(row, oshape, dtype_of(o), chunk_size, n_in)
         r_leaves, _ = tree_flatten(rows)
         blocks.append(tree_unflatten(in_td, [
-            _reshape(r, oshape + _np.shape(x)) for r, x in zip(r_leaves, in_leaves)]))
+            _reshape(r, oshape + shape_of(x)) for r, x in zip(r_leaves, in_leaves)]))
     blocks = [b[0] if single else b for b in blocks]
     return tree_unflatten(out_td, blocks)
 

@@ -95,9 +95,7 @@ def vmap_over_identity(f: Callable, n: int, dtype, start: int = 0, stop: int | N
     ``DiagonalBatch`` seed)."""
     stop = n if stop is None else stop
     trace = BatchTrace(stop - start)
-    from ..numpy import ones
-
-    seed = DiagonalBatch(ones(stop - start, dtype=dtype), start, n)
+    seed = DiagonalBatch(_np.ones(stop - start, dtype=dtype), start, n)
     return _unbatch(f(BatchTracer(trace, seed)), trace)
 
 
