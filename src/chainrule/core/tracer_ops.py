@@ -44,14 +44,25 @@ def _binary(name, reflected=False):
             cell.append(registry[name])
         return cell[0]
 
+    # With a constant on the other side, this tracer's trace is the innermost one: go to it
+    # directly (the most common traced op, x * 1.01, skips the dispatch loop).
     if reflected:
         def op(self, other):
-            return (cell[0] if cell else prim())(other, self)
+            p = cell[0] if cell else prim()
+            if isinstance(other, Tracer):
+                return p(other, self)
+            return self._trace.process(p, (other, self), _NO_PARAMS)
     else:
         def op(self, other):
-            return (cell[0] if cell else prim())(self, other)
+            p = cell[0] if cell else prim()
+            if isinstance(other, Tracer):
+                return p(self, other)
+            return self._trace.process(p, (self, other), _NO_PARAMS)
     op.__name__ = name
     return op
+
+
+_NO_PARAMS: dict = {}  # shared, never mutated: primitives called with no keyword params
 
 
 def _unary(name):
