@@ -19,6 +19,7 @@ import numpy as _np
 from .trace import Trace, Tracer, ndim_of, shape_of
 
 numpy = _np  # for the doctest above
+_new_tracer = object.__new__
 
 
 def _reg(name):
@@ -80,9 +81,14 @@ class BatchTrace(Trace):
                 return self._wrap(*res)
             vals = [v.materialize() if type(v) is DiagonalBatch else v for v in vals]
         rule = prim.batch or loop_batch(prim)
-        out, out_dim = rule(vals, dims, **params)
+        out, out_dim = rule(vals, dims, **params) if params else rule(vals, dims)
         if prim.multiple_results:
             return tuple(self._wrap(o, d) for o, d in zip(out, out_dim))
+        if out_dim == 0:  # the common answer: wrap without a helper call
+            t = _new_tracer(BatchTracer)
+            t._trace = self
+            t._val = out
+            return t
         return self._wrap(out, out_dim)
 
     def _wrap(self, out, out_dim):

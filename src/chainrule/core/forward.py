@@ -19,6 +19,7 @@ from .trace import Trace, Tracer, Zero, shape_of
 
 _add = None
 _broadcast_to = None
+_new_tracer = object.__new__
 
 
 def _ops():
@@ -63,7 +64,7 @@ def _sum_tangents(prim, primals, tangents, ans, params):
             rule = None
         if rule is None:
             prim.jvp_rule(i)  # raises a clear error naming the primitive
-        c = rule(t, ans, *primals, **params)
+        c = rule(t, ans, *primals, **params) if params else rule(t, ans, *primals)
         if c is None or type(c) is Zero:
             continue
         if out is None:
@@ -92,19 +93,25 @@ class JVPTrace(Trace):
     __slots__ = ()
 
     def process(self, prim, args, params):
-        primals = []
-        tangents = []
-        lower = False  # does any primal still hold a tracer of an outer trace?
-        for a in args:
-            if type(a) is JVPTracer and a._trace is self:
-                p = a._primal
-                tangents.append(a._tangent)
-            else:
-                p = a
-                tangents.append(None)
-            if isinstance(p, Tracer):
-                lower = True
-            primals.append(p)
+        if len(args) == 1:  # the hot unary case: the one argument is this trace's tracer
+            a = args[0]
+            primals = (a._primal,)
+            tangents = (a._tangent,)
+            lower = isinstance(primals[0], Tracer)
+        else:
+            primals = []
+            tangents = []
+            lower = False  # does any primal still hold a tracer of an outer trace?
+            for a in args:
+                if type(a) is JVPTracer and a._trace is self:
+                    p = a._primal
+                    tangents.append(a._tangent)
+                else:
+                    p = a
+                    tangents.append(None)
+                if isinstance(p, Tracer):
+                    lower = True
+                primals.append(p)
         ans = prim(*primals, **params) if lower else prim.impl(*primals, **params)
         if prim.nondiff:
             return ans
@@ -116,4 +123,8 @@ class JVPTrace(Trace):
                 out = [Zero(v) for v in ans]
             outs = [JVPTracer(self, v, _fit(t, v)) for v, t in zip(ans, out)]
             return tuple(outs)  # multiple-result impls return plain tuples
-        return JVPTracer(self, ans, Zero(ans) if out is None else _fit(out, ans))
+        t = _new_tracer(JVPTracer)  # slots set inline: no __init__ frame on the hot path
+        t._trace = self
+        t._primal = ans
+        t._tangent = Zero(ans) if out is None else _fit(out, ans)
+        return t
