@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as _np
 
-from .trace import Trace, Tracer, ndim_of, shape_of
+from .trace import Trace, Tracer, dtype_of, ndim_of, shape_of
 
 numpy = _np  # for the doctest above
 _new_tracer = object.__new__
@@ -43,9 +43,7 @@ class BatchTracer(Tracer):
 
     @property
     def dtype(self):
-        v = self._val
-        d = getattr(v, "dtype", None)
-        return d if d is not None else _np.result_type(v)
+        return dtype_of(self._val)
 
     def primal_value(self):
         return self  # a batch has no single primal value

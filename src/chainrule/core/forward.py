@@ -12,10 +12,8 @@ a Hessian (``jacfwd(jacrev(f))``). A tangent known to be zero is a ``Zero`` and 
 
 from __future__ import annotations
 
-import numpy as _np
-
 from .reverse import add_cotangents
-from .trace import Trace, Tracer, Zero, shape_of
+from .trace import Trace, Tracer, Zero, dtype_of, shape_of
 
 _add = None
 _broadcast_to = None
@@ -44,9 +42,7 @@ class JVPTracer(Tracer):
 
     @property
     def dtype(self):
-        v = self._primal
-        d = getattr(v, "dtype", None)
-        return d if d is not None else _np.result_type(v)
+        return dtype_of(self._primal)
 
     def primal_value(self):
         return self._primal

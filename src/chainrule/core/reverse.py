@@ -15,9 +15,7 @@ no cotangent reaches, and -- inside ``grad`` -- drops a node's saved values once
 
 from __future__ import annotations
 
-import numpy as _np
-
-from .trace import Trace, Tracer, Zero, shape_of
+from .trace import Trace, Tracer, Zero, dtype_of, shape_of
 from .valuetypes import value_types
 
 _add = None
@@ -66,9 +64,7 @@ class RevTracer(Tracer):
 
     @property
     def dtype(self):
-        v = self._value
-        d = getattr(v, "dtype", None)
-        return d if d is not None else _np.result_type(v)
+        return dtype_of(self._value)
 
     def primal_value(self):
         return self._value

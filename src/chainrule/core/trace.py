@@ -145,17 +145,6 @@ def ndim_of(x) -> int:
         return _np.ndim(x)
 
 
-def find_top_trace(args):
-    """The innermost trace among ``args``, or None if none holds a tracer."""
-    top = None
-    for a in args:
-        if isinstance(a, Tracer):
-            t = a._trace
-            if top is None or t.level > top.level:
-                top = t
-    return top
-
-
 def getval(x):
     """The plain value under any number of tracers (for non-differentiable uses)."""
     while isinstance(x, Tracer):
