@@ -324,3 +324,14 @@ def test_error_bool_and_asarray_of_tracer():
         cr.vmap(lambda x: x * x if x else -x)(onp.ones(2))
     with pytest.raises(TypeError, match="stop_gradient"):
         cr.grad(lambda x: onp.sum(onp.asarray(x)))(onp.ones(2))
+
+
+def test_lists_of_traced_values_are_stacked():
+    x = onp.array([1.0, 2.0, 3.0])
+    onp.testing.assert_allclose(cr.grad(lambda x: np.sum([x[0], 2 * x[1]]))(x), [1.0, 2.0, 0.0])
+    onp.testing.assert_allclose(cr.grad(lambda x: np.mean([x[0], 2 * x[1]]))(x), [0.5, 1.0, 0.0])
+    onp.testing.assert_allclose(cr.grad(lambda x: np.prod([x[0], x[2]]))(x), [3.0, 0.0, 1.0])
+    with pytest.raises(TypeError, match="chainrule.numpy's function"):
+        cr.grad(lambda x: onp.mean([x[0], x[1]]))(x)
+    with pytest.raises(TypeError, match="float"):
+        cr.grad(lambda x: x.item())(1.0)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .trace import Tracer
+from .trace import Tracer, TracerArrayConversionError
 
 registry: dict[str, Primitive] = {}
 
@@ -54,7 +54,15 @@ class Primitive:
                 if top is None or t.level > top.level:
                     top = t
         if top is None:
-            return self.impl(*args, **params)
+            try:
+                return self.impl(*args, **params)
+            except TracerArrayConversionError:
+                # A list or tuple holding tracers (np.sum([x[0], 2 * x[1]])): stack it into
+                # one traced array and dispatch again. Costs nothing unless it happens.
+                lifted = _lift_sequences(args)
+                if lifted is None:
+                    raise
+                return self(*lifted, **params)
         return top.process(self, args, params)
 
     # -- rule registration -------------------------------------------------------------
@@ -106,6 +114,22 @@ def nondiff_primitive(name: str, impl: Callable, batch: Callable | None = None) 
     if batch is not None:
         p.batch = batch
     return p
+
+
+def _holds_tracer(a) -> bool:
+    if isinstance(a, Tracer):
+        return True
+    return isinstance(a, (list, tuple)) and any(_holds_tracer(v) for v in a)
+
+
+def _lift_sequences(args):
+    """``args`` with every list/tuple that holds tracers made one array; None if there is none."""
+    if not any(isinstance(a, (list, tuple)) and _holds_tracer(a) for a in args):
+        return None
+    from ..numpy import asarray
+
+    return [asarray(a) if isinstance(a, (list, tuple)) and _holds_tracer(a) else a
+            for a in args]
 
 
 class PerArgRules:

@@ -36,6 +36,10 @@ class Trace:
         raise NotImplementedError
 
 
+class TracerArrayConversionError(TypeError):
+    """A traced value reached NumPy's array conversion (it would lose its derivative)."""
+
+
 class Zero:
     """A tangent or cotangent known to be zero; never materialized unless a user sees it.
 

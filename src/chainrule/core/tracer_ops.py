@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as _numpy
 
 from .primitive import registry
-from .trace import Tracer
+from .trace import Tracer, TracerArrayConversionError
 
 # NumPy function object -> chainrule function; filled by chainrule.numpy (and scipy).
 function_map: dict = {}
@@ -93,7 +93,7 @@ _METHODS = (
     "sum", "mean", "prod", "max", "min", "std", "var", "cumsum", "cumprod", "dot", "swapaxes",
     "squeeze", "ravel", "flatten", "clip", "round",
     "argmax", "argmin", "argsort", "trace", "diagonal", "repeat", "take", "conj",
-    "conjugate", "astype", "copy", "any", "all", "nonzero", "item", "tolist",
+    "conjugate", "astype", "copy", "any", "all", "nonzero",
 )
 
 
@@ -134,6 +134,7 @@ def _install() -> None:
     for name in _METHODS:
         setattr(Tracer, name, _method(name))
     Tracer.sort = _sort_method
+    Tracer.item = Tracer.tolist = Tracer.__float__
     Tracer.reshape = _reshape_method
     Tracer.transpose = _transpose_method
     Tracer.T = property(lambda self: _cnp().transpose(self))
@@ -217,14 +218,16 @@ def _array_function(self, func, types, args, kwargs):
 
 
 def _no_array(self, dtype=None, copy=None):
-    raise TypeError(
-        "a traced value was converted to a plain numpy array (numpy.asarray / numpy.array), "
-        "which would cut it off from differentiation. Use chainrule.numpy functions, or "
-        "chainrule.stop_gradient if the cut is intended. If this came from indexing a plain "
-        "NumPy array with a traced index (a[i]), write chainrule.numpy.take(a, i, axis=...) "
-        "or chainrule.numpy.at(a)[i].get(). If this came from numpy.random: "
-        "draws have no derivative in their parameters; write loc + scale * "
-        "standard_normal(size), or use chainrule.numpy.random, whose errors name the argument.")
+    raise TracerArrayConversionError(
+        "a traced value was converted to a plain NumPy array, which would cut it off from "
+        "differentiation. Common causes and fixes:\n"
+        "  - a plain numpy function given a list of traced values (numpy.mean([x, y])): NumPy "
+        "dispatches only on array arguments; call chainrule.numpy's function instead\n"
+        "  - a plain array indexed by a traced index (a[i]): chainrule.numpy.take(a, i, axis=...) "
+        "or chainrule.numpy.at(a)[i].get()\n"
+        "  - numpy.random with a traced parameter: draws have no derivative in their "
+        "parameters; write loc + scale * standard_normal(size), or use chainrule.numpy.random\n"
+        "  - numpy.asarray(x) on purpose: chainrule.stop_gradient(x) makes the cut explicit")
 
 
 _install()

@@ -34,3 +34,31 @@ def normalize_axes(axis, ndim: int) -> tuple:
 
 def keepdims_shape(shape, axes) -> tuple:
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def accepts_traced_lists(fn):
+    """Let a NumPy-style function take a list holding traced values as its first argument
+    (``mean([x[0], 2 * x[1]])``), as NumPy takes lists of numbers: the list is stacked first."""
+    import functools
+
+    from ..core.primitive import _holds_tracer
+
+    @functools.wraps(fn)
+    def wrapped(a, *args, **kwargs):
+        if type(a) in (list, tuple) and _holds_tracer(a):
+            from .creation import asarray
+
+            a = asarray(a)
+        return fn(a, *args, **kwargs)
+
+    return wrapped
+
+
+def lift_lists_in(namespace: dict, names) -> None:
+    """Apply ``accepts_traced_lists`` to the plain-function entries ``names`` of a module."""
+    import types
+
+    for name in names:
+        fn = namespace[name]
+        if isinstance(fn, types.FunctionType):
+            namespace[name] = accepts_traced_lists(fn)

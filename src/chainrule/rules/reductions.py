@@ -27,7 +27,7 @@ import numpy as _np
 from ..core.batching import shift_axis
 from ..core.primitive import Primitive, deflinear
 from ..core.trace import Tracer, dtype_of, getval
-from ._util import keepdims_shape, normalize_axes
+from ._util import keepdims_shape, lift_lists_in, normalize_axes
 from .elementwise import (
     _fit,
     _is_complex,
@@ -625,3 +625,5 @@ DIFFERENTIABLE = [
 NONDIFFERENTIABLE = [
     "all", "any", "argmax", "argmin", "argsort", "count_nonzero", "nanargmax", "nanargmin",
 ]
+
+lift_lists_in(globals(), DIFFERENTIABLE + NONDIFFERENTIABLE)

@@ -48,6 +48,7 @@ import numpy as _np
 
 from ..core.trace import Tracer, getval
 from ._passthrough import has_tracer, passthrough
+from ._util import lift_lists_in
 from .shape import (
     atleast_2d,
     broadcast_to,
@@ -706,3 +707,7 @@ DIFFERENTIABLE = [
     "quantile",
 ]
 NONDIFFERENTIABLE = ["digitize"]
+
+# (histograms read a list of coordinate arrays differently from an array: not lifted)
+lift_lists_in(globals(), ["median", "nanmedian", "percentile", "nanpercentile", "quantile",
+                          "nanquantile", "cov", "corrcoef"])
