@@ -335,3 +335,21 @@ def test_lists_of_traced_values_are_stacked():
         cr.grad(lambda x: onp.mean([x[0], x[1]]))(x)
     with pytest.raises(TypeError, match="float"):
         cr.grad(lambda x: x.item())(1.0)
+
+
+def test_forward_mode_derived_from_a_vjp_only_rule():
+    from chainrule.extend import defvjp, primitive
+
+    def lse_impl(x):
+        m = onp.max(x)
+        return m + onp.log(onp.sum(onp.exp(x - m)))
+
+    native = primitive(lse_impl, name="lse_native")
+    defvjp(native, lambda g, ans, x: g * np.exp(x - ans))  # chainrule's convention, no JVP
+    autograd_style = primitive(lse_impl)
+    defvjp(autograd_style, lambda ans, x: lambda g: g * np.exp(x - ans))
+    x = onp.array([0.1, 0.5, -0.3])
+    s = onp.exp(x) / onp.exp(x).sum()
+    for f in (native, autograd_style):
+        onp.testing.assert_allclose(cr.jvp(f, (x,), (onp.ones(3),))[1], 1.0)
+        onp.testing.assert_allclose(cr.hessian(f)(x), onp.diag(s) - onp.outer(s, s), atol=1e-12)

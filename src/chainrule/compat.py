@@ -606,7 +606,22 @@ class AutogradPrimitive:
         raise NotImplementedError(f"VJP of {self.__name__} wrt argnum {k} not defined")
 
     def _no_jvp(self, k, g, ans, args, kwargs):
-        raise NotImplementedError(f"JVP of {self.__name__} wrt argnum {k} not defined")
+        # No JVP given: derive it from the VJP maker. vjp(u) is linear in the output
+        # cotangent u, so the VJP of u -> vjp(u) at cotangent g is J_k g (forward mode, and so
+        # Hessians by forward over reverse, for primitives autograd users gave only a VJP).
+        try:
+            vjp = self._make_vjp(k, ans, args, kwargs)
+        except NotImplementedError:
+            vjp = None
+        if vjp is None:
+            raise NotImplementedError(f"JVP of {self.__name__} wrt argnum {k} not defined "
+                                      "(and no VJP to derive it from)")
+        from .core.pytree import tree_map
+        from .numpy import zeros_like
+        from .transforms.reverse_mode import trace_vjp
+
+        rec = trace_vjp(lambda u: vjp(u), (tree_map(zeros_like, ans),), what=self.__name__)
+        return rec.vjp_fn(g)[0]
 
     def set_vjp_makers(self, makers, argnums=None) -> None:
         table = dict(zip(itertools.count() if argnums is None else argnums, makers, strict=False))

@@ -59,8 +59,9 @@ def _sum_tangents(prim, primals, tangents, ans, params):
         except IndexError:
             rule = None
         if rule is None:
-            prim.jvp_rule(i)  # raises a clear error naming the primitive
-        c = rule(t, ans, *primals, **params) if params else rule(t, ans, *primals)
+            c = _jvp_via_vjp(prim, i, t, ans, primals, params)
+        else:
+            c = rule(t, ans, *primals, **params) if params else rule(t, ans, *primals)
         if c is None or type(c) is Zero:
             continue
         if out is None:
@@ -71,6 +72,24 @@ def _sum_tangents(prim, primals, tangents, ans, params):
         else:
             out = add_cotangents(out, c)
     return out
+
+
+def _jvp_via_vjp(prim, i, t, ans, primals, params):
+    """J_i t for a primitive with only a VJP rule (an autograd-style user primitive).
+
+    The VJP rule u -> vjp_i(u) is linear in the cotangent u, so its own VJP at cotangent t is
+    J_i t: one reverse pass through the rule, which is written in differentiable ops.
+    """
+    vjp_rule = prim.vjps[i] if i < len(prim.vjps) else None
+    if vjp_rule is None or prim.multiple_results:
+        prim.jvp_rule(i)  # raises a clear error naming the primitive
+    from ..numpy import zeros_like
+    from .reverse import RevTrace, backward
+
+    trace = RevTrace()
+    u = trace.new_leaf(zeros_like(ans))
+    c = vjp_rule(u, ans, *primals, **params)
+    return backward(trace, [(c, t)])[u._idx]
 
 
 def _fit(t, like):
