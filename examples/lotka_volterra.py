@@ -9,7 +9,7 @@ log-populations over (log alpha, log beta, log gamma, log delta) with SciPy's L-
 by ``chainrule.value_and_grad``. Each gradient costs one forward solve plus one backward
 (adjoint) solve, whatever the number of parameters.
 
-Run:  python examples/lotka_volterra.py      (a few seconds)
+Run:  python examples/lotka_volterra.py      (5-10 seconds; needs SciPy)
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Conv2D -> ReLU -> Flatten -> Dense, trained by backprop with Adam.
 Every layer is a composition of differentiable chainrule ops, so the same model also gives
 per-example gradients under ``vmap`` (shown at the end) and Hessian-vector products.
 
-Run:  python examples/small_cnn.py      (about half a minute; needs scikit-learn)
+Run:  python examples/small_cnn.py      (about 5 seconds; needs scikit-learn)
 """
 
 from __future__ import annotations

@@ -189,3 +189,20 @@ def test_import_chainrule_loads_no_demo_dependencies():
                          timeout=120)
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip() == "[]"
+
+
+def test_output_and_epochs_checked_before_training(tmp_path, capsys):
+    a_file = tmp_path / "not-a-dir"
+    a_file.write_text("x")
+    code, _, err = run_main(["demo", "--no-tour", "--out", str(a_file)], capsys)
+    assert code == 2 and "--out" in err and "Traceback" not in err
+    code, _, err = run_main(["demo", "--epochs", "0"], capsys)
+    assert code == 2 and "--epochs must be at least 1" in err
+    code, _, err = run_main(["train", "--data", "digits", "--out", str(a_file)], capsys)
+    assert code == 2 and "--out" in err
+
+
+def test_debug_flag_accepted_after_the_command(tmp_path, capsys):
+    code, _, err = run_main(["train", "--data", str(tmp_path / "missing.csv"), "--debug",
+                             "--out", str(tmp_path / "o")], capsys)
+    assert code == 2 and "cannot read" in err and "unrecognized" not in err

@@ -162,3 +162,9 @@ def test_loss_errors_name_the_problem():
         nn.cross_entropy(z, onp.array([0, 1, 2, 3]))
     with pytest.raises(ValueError, match="unknown loss"):
         nn.losses.get("hinge")
+
+
+def test_losses_take_python_lists():
+    onp.testing.assert_allclose(nn.mse([1.0, 2.0], [1.0, 3.0]), 0.5)
+    onp.testing.assert_allclose(nn.cross_entropy([[1e4, 0.0, -1e4]], [1]), 1e4)
+    onp.testing.assert_allclose(nn.binary_cross_entropy([0.0], [1.0]), onp.log(2.0))

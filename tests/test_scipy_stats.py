@@ -281,3 +281,14 @@ def test_lists_complete():
         d = getattr(cst, name)
         for m in d.methods:
             assert getattr(getattr(ss, name), m), (name, m)
+
+
+def test_distributions_import_as_autograd_style_modules():
+    import chainrule.scipy.stats.multivariate_normal as mvn
+    import chainrule.scipy.stats.norm as norm_module
+    import scipy.stats
+
+    x = np.array([0.3, -0.2])
+    np.testing.assert_allclose(mvn.logpdf(x, np.zeros(2), np.eye(2)),
+                               scipy.stats.multivariate_normal.logpdf(x, np.zeros(2), np.eye(2)))
+    np.testing.assert_allclose(norm_module.logpdf(0.5), scipy.stats.norm.logpdf(0.5))

@@ -480,7 +480,20 @@ def _gradient_check(log=print) -> None:
         f"   finite difference   = {fd:.10f}  (relative gap {abs(rev - fd) / abs(fd):.1e})")
 
 
+def _check_out_dir(path: str) -> None:
+    """Fail before training, not after, when the output directory cannot be written."""
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as e:
+        raise CLIError(f"--out {path!r} cannot be created: {e.strerror or e}") from None
+    if not os.access(path, os.W_OK):
+        raise CLIError(f"--out {path!r} is not writable")
+
+
 def cmd_demo(args) -> int:
+    if args.epochs < 1:
+        raise CLIError(f"--epochs must be at least 1, got {args.epochs}")
+    _check_out_dir(args.out)
     t_start = time.perf_counter()
     if not args.no_tour:
         from .seed_tour import main as tour
@@ -533,6 +546,7 @@ def cmd_train(args) -> int:
         raise CLIError(f"--batch-size must be at least 1, got {args.batch_size}")
     if not 0.0 <= args.dropout < 1.0:
         raise CLIError(f"--dropout must be in [0, 1), got {args.dropout}")
+    _check_out_dir(args.out)
     _dependencies(plot=not args.no_plot)
     ds = load_dataset(args.data, args.label, args.features, args.task)
     task = resolve_task(ds, args.task)
@@ -562,10 +576,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="chainrule: exact derivatives of NumPy code. 'demo' is a guided tour that "
                     "ends by training a network by backpropagation; 'train' fits an MLP to "
                     "your own table.")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show tracebacks of errors")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     sub = parser.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser("demo", help="the seed's Jacobian and chain-rule examples, then an "
-                                       "MLP trained by backprop on handwritten digits")
+    demo = sub.add_parser("demo", parents=[common],
+                          help="the seed's Jacobian and chain-rule examples, then an MLP "
+                               "trained by backprop on handwritten digits")
     demo.add_argument("--out", default="chainrule-demo",
                       help="directory for params.npz, training.png, history.json "
                            "(default ./chainrule-demo)")
@@ -574,7 +592,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=0, help="the random seed (default 0)")
     demo.add_argument("--no-tour", action="store_true", help="skip the Jacobian tour")
     demo.add_argument("--quiet", action="store_true", help="no progress bar or epoch lines")
-    train = sub.add_parser("train", help="train an MLP classifier or regressor on a table")
+    train = sub.add_parser("train", parents=[common],
+                           help="train an MLP classifier or regressor on a table")
     train.add_argument("--data", required=True,
                        help="a .csv (header row, numeric features), a .npz (arrays X and y) "
                             "or 'digits'")

@@ -34,6 +34,12 @@ def _reduce(values, reduction: str):
     raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
 
 
+def _arrays(*values):
+    """Python lists and numbers become arrays (traced values and arrays pass through)."""
+    return tuple(cnp.asarray(v) if isinstance(v, (list, tuple, int, float)) else v
+                 for v in values)
+
+
 def _check_same_shape(name, pred, target):
     ps, ts = _np.shape(pred), _np.shape(target)
     if ps != ts:
@@ -42,12 +48,14 @@ def _check_same_shape(name, pred, target):
 
 def mse(pred, target, reduction: str = "mean"):
     """Squared error (pred - target)^2, reduced."""
+    pred, target = _arrays(pred, target)
     _check_same_shape("mse", pred, target)
     return _reduce((pred - target) ** 2, reduction)
 
 
 def mae(pred, target, reduction: str = "mean"):
     """Absolute error |pred - target|, reduced (derivative 0 where they are equal)."""
+    pred, target = _arrays(pred, target)
     _check_same_shape("mae", pred, target)
     r = pred - target
     # Nested where() rather than abs(): a definite derivative (0) at r = 0.
@@ -56,6 +64,7 @@ def mae(pred, target, reduction: str = "mean"):
 
 def huber(pred, target, delta: float = 1.0, reduction: str = "mean"):
     """0.5 r^2 for |r| <= delta, delta (|r| - delta / 2) beyond; continuous first derivative."""
+    pred, target = _arrays(pred, target)
     _check_same_shape("huber", pred, target)
     if delta <= 0:
         raise ValueError(f"huber: delta must be positive, got {delta}")
@@ -87,6 +96,7 @@ def cross_entropy(logits, labels, reduction: str = "mean", label_smoothing: floa
     rows of the logits' shape. ``label_smoothing`` mixes the targets with the uniform
     distribution.
     """
+    logits, labels = _arrays(logits, labels)
     logp = log_softmax(logits, axis=-1)
     target = _targets_like("cross_entropy", logp, labels)
     if label_smoothing:
@@ -97,12 +107,14 @@ def cross_entropy(logits, labels, reduction: str = "mean", label_smoothing: floa
 
 def nll(log_probs, labels, reduction: str = "mean"):
     """Negative log likelihood of ``labels`` under ``log_probs`` (e.g. log_softmax output)."""
+    log_probs, labels = _arrays(log_probs, labels)
     target = _targets_like("nll", log_probs, labels)
     return _reduce(-cnp.sum(target * log_probs, axis=-1), reduction)
 
 
 def binary_cross_entropy(logits, targets, reduction: str = "mean"):
     """Sigmoid cross entropy from logits: softplus(z) - y z, for targets y in [0, 1]."""
+    logits, targets = _arrays(logits, targets)
     _check_same_shape("binary_cross_entropy", logits, targets)
     return _reduce(softplus(logits) - targets * logits, reduction)
 

@@ -721,3 +721,16 @@ DIFFERENTIABLE = [
     "multivariate_normal", "nbinom", "norm", "poisson", "t",
 ]
 NONDIFFERENTIABLE: list = []
+
+
+def _register_submodule_aliases() -> None:
+    """``import chainrule.scipy.stats.norm as norm`` works, as it does for autograd's
+    ``autograd.scipy.stats.norm`` modules: each distribution is also importable by name."""
+    import sys
+
+    for name in ("beta", "chi2", "dirichlet", "gamma", "multivariate_normal", "norm", "poisson",
+                 "t"):
+        sys.modules.setdefault(f"{__name__}.{name}", globals()[name])
+
+
+_register_submodule_aliases()
