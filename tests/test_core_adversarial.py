@@ -592,7 +592,6 @@ def _clip_grad():
     return clip_grad
 
 
-@pytest.mark.xfail(strict=True, reason="review-core #1: custom_vjp bwd bypassed by grad(vmap(f))")
 def test_bug_custom_vjp_rule_used_under_grad_of_vmap():
     clip_grad = _clip_grad()
     x = onp.array([1.0, 2.0, 3.0])
@@ -601,7 +600,6 @@ def test_bug_custom_vjp_rule_used_under_grad_of_vmap():
     assert_tree_close(cr.grad(lambda x: np.sum(5.0 * cr.vmap(clip_grad)(x)))(x), onp.ones(3))
 
 
-@pytest.mark.xfail(strict=True, reason="review-core #1: custom_vjp bwd bypassed by jacrev(vmap)")
 def test_bug_straight_through_estimator_under_jacrev_of_vmap():
     @cr.custom_vjp
     def ste_round(x):
@@ -612,7 +610,6 @@ def test_bug_straight_through_estimator_under_jacrev_of_vmap():
     assert_tree_close(cr.jacrev(cr.vmap(ste_round))(xs), onp.eye(2))
 
 
-@pytest.mark.xfail(strict=True, reason="review-core #1: custom_jvp rule bypassed by jvp(vmap(f))")
 def test_bug_custom_jvp_rule_used_under_jvp_and_grad_of_vmap():
     @cr.custom_jvp
     def f(x):
@@ -699,21 +696,18 @@ def test_bug_leaked_freed_tracer_error_message():
         log[0] + 1.0  # got: TypeError: unsupported operand type(s) for +: 'NoneType' and 'float'
 
 
-@pytest.mark.xfail(strict=True, reason="review-core #5: checkpoint with an int argument")
 def test_bug_checkpoint_with_integer_argument():
     x = onp.array([1.0, 2.0, 3.0])
     g = cr.grad(lambda x: np.sum(cr.checkpoint(lambda x, k: x ** k)(x, 3)))(x)
     assert_tree_close(g, 3 * x ** 2)
 
 
-@pytest.mark.xfail(strict=True, reason="review-core #5: checkpoint(f)(x, k=...) rejects kwargs")
 def test_bug_checkpoint_with_keyword_argument():
     x = onp.array([1.0, 2.0, 3.0])
     g = cr.grad(lambda x: np.sum(cr.checkpoint(lambda x, k=2: x ** k)(x, k=3)))(x)
     assert_tree_close(g, 3 * x ** 2)
 
 
-@pytest.mark.xfail(strict=True, reason="review-core #6: custom_vjp bwd shapes not checked")
 def test_bug_custom_vjp_bwd_wrong_shape_is_an_error():
     @cr.custom_vjp
     def mul(a, b):
@@ -725,7 +719,6 @@ def test_bug_custom_vjp_bwd_wrong_shape_is_an_error():
         cr.grad(lambda a, b: np.sum(mul(a, b)), argnums=1)(X34, X3)  # got a (4, 3) "gradient"
 
 
-@pytest.mark.xfail(strict=True, reason="review-core #6: custom_vjp bwd arity not checked")
 def test_bug_custom_vjp_bwd_too_few_entries_message():
     @cr.custom_vjp
     def f(x, y):
