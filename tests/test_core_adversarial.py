@@ -622,7 +622,6 @@ def test_bug_custom_jvp_rule_used_under_jvp_and_grad_of_vmap():
     assert_tree_close(cr.grad(lambda x: np.sum(cr.vmap(f)(x)))(x), 10.0 * onp.ones(3))
 
 
-@pytest.mark.xfail(strict=True, reason="review-core #2: OrderedDict/defaultdict are not pytrees")
 def test_bug_ordereddict_params_are_pytrees():
     x = onp.array([1.0, 2.0])
     od = collections.OrderedDict([("w", x), ("b", 2.0)])  # e.g. a torch state_dict
@@ -631,7 +630,6 @@ def test_bug_ordereddict_params_are_pytrees():
     assert_tree_close(dict(g), {"w": onp.full(2, 2.0), "b": 3.0})
 
 
-@pytest.mark.xfail(strict=True, reason="review-core #2: defaultdict is not a pytree")
 def test_bug_defaultdict_params_are_pytrees():
     x = onp.array([1.0, 2.0])
     dd = collections.defaultdict(float, {"w": x, "b": 2.0})

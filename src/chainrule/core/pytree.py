@@ -14,6 +14,7 @@ in an error and to save and load parameters by name. New container types are reg
 
 from __future__ import annotations
 
+import collections
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -37,6 +38,23 @@ register_pytree_node(
     lambda keys, c: dict(zip(keys, c)),
 )
 register_pytree_node(type(None), lambda x: ([], None), lambda _, c: None)
+# OrderedDict keeps its order (it is part of its meaning); defaultdict keeps its factory.
+register_pytree_node(
+    collections.OrderedDict,
+    lambda x: (list(x.values()), tuple(x)),
+    lambda keys, c: collections.OrderedDict(zip(keys, c)),
+)
+register_pytree_node(
+    collections.defaultdict,
+    lambda x: ([x[k] for k in sorted(x)], (x.default_factory, tuple(sorted(x)))),
+    lambda aux, c: collections.defaultdict(aux[0], zip(aux[1], c)),
+)
+
+
+def _dict_subclass_node(t):
+    """Any other dict subclass: its items by sorted key, rebuilt with its own type."""
+    return (lambda x: ([x[k] for k in sorted(x)], tuple(sorted(x))),
+            lambda keys, c: t(zip(keys, c)))
 
 
 class TreeDef(NamedTuple):
@@ -65,6 +83,8 @@ def _node_of(x):
         return t, _nodes[t]
     if isinstance(x, tuple) and hasattr(x, "_fields"):  # namedtuple
         return t, (lambda v: (list(v), None), lambda _, c, t=t: t(*c))
+    if isinstance(x, dict):
+        return t, _dict_subclass_node(t)
     return None, None
 
 
@@ -75,12 +95,12 @@ def _node_of(x):
 def tree_flatten(tree, is_leaf: Callable | None = None) -> tuple[list, TreeDef]:
     """Leaves in a fixed order (dicts by sorted key) and the structure to rebuild them."""
     t = type(tree)
-    if (t not in _nodes and not isinstance(tree, tuple)) or \
+    if (t not in _nodes and not isinstance(tree, (tuple, dict))) or \
             (is_leaf is not None and is_leaf(tree)):
         return [tree], LEAF  # a bare leaf (the common case of one array): no walk
     if t is tuple and is_leaf is None:  # a flat tuple of leaves (a function's arguments)
         for c in tree:
-            if type(c) in _nodes or isinstance(c, tuple):
+            if type(c) in _nodes or isinstance(c, (tuple, dict)):
                 break
         else:
             return list(tree), _flat_tuple(len(tree))
@@ -128,6 +148,8 @@ def _build(td: TreeDef, it):
 def _node_of_type(t):
     if t in _nodes:
         return t, _nodes[t]
+    if issubclass(t, dict):
+        return t, _dict_subclass_node(t)
     return t, (None, lambda _, c, t=t: t(*c))  # namedtuple
 
 
@@ -150,7 +172,9 @@ def tree_map(f: Callable, tree, *rest) -> Any:
 
 
 def _keys(td: TreeDef):
-    if td.kind is dict:
+    if td.kind is collections.defaultdict:
+        return [f"[{k!r}]" for k in td.aux[1]]
+    if isinstance(td.kind, type) and issubclass(td.kind, dict):
         return [f"[{k!r}]" for k in td.aux]
     fields = getattr(td.kind, "_fields", None)
     if fields is not None:
