@@ -57,7 +57,11 @@ def chain_rule_check(x, p=None):
 
 
 def main() -> None:
-    onp.set_printoptions(precision=4, suppress=True)
+    with onp.printoptions(precision=4, suppress=True):  # not a global change for the caller
+        _tour()
+
+
+def _tour() -> None:
     print("1. Jacobian of (f, g) = (3x^2 y, 2x + y^8): rows are functions, columns variables")
     for x, y in [(1.0, 2.0), (-0.5, 1.5)]:
         J = seed_jacobian(x, y)

@@ -116,10 +116,12 @@ class RevTrace(Trace):
                 if isinstance(v, Tracer):
                     lower = True
                 vals.append(v)
+        tape = self.tape
+        if tape is None:
+            _escaped(self)
         ans = prim(*vals, **params) if lower else prim.impl(*vals, **params)
         if prim.nondiff:
             return ans
-        tape = self.tape
         node = _new_node(RevTracer)  # slots set inline: no __init__ frame on the hot path
         node._trace = self
         node._value = ans
@@ -137,6 +139,22 @@ class RevTrace(Trace):
             tape.append(o)
             outs.append(o)
         return tuple(outs)  # multiple-result impls return plain tuples
+
+
+def finish(trace: RevTrace) -> None:
+    """Close a trace whose values are gone: a tracer that escaped it (kept in a global, a list,
+    a closure) fails with a clear error when used, and the tape <-> node cycle breaks now."""
+    if trace.tape is not None:
+        trace.tape.clear()
+    trace.tape = None
+
+
+def _escaped(trace):
+    raise RuntimeError(
+        "a value traced by a grad/jacobian that has already returned was used (an escaped "
+        "tracer: kept in a global, a list or a closure). Its trace is finished: keep plain "
+        "values instead (return them with has_aux=True, or take chainrule.core.getval(x) "
+        "inside the function).")
 
 
 def backward(trace: RevTrace, seeds, free: bool = False) -> list:
@@ -196,5 +214,5 @@ def backward(trace: RevTrace, seeds, free: bool = False) -> list:
             node._args = None
             node._value = None
     if free:
-        tape.clear()  # break the tape <-> node cycle now rather than at the next gc
+        finish(trace)
     return cts

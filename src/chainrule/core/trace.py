@@ -109,15 +109,29 @@ class Tracer:
             "x = x.at[idx].set(v) (or .add / .multiply)."
         )
 
-    def __float__(self):
+    def _to_python(self, what: str):
         raise TypeError(
-            "float() of a traced value cuts it off from differentiation; "
-            "keep it an array, or use chainrule.stop_gradient explicitly."
+            f"{what} of a traced value cuts it off from differentiation; keep it an array, "
+            "or take its value explicitly with chainrule.core.getval(x) (no derivative)."
         )
 
-    __int__ = __float__
-    __complex__ = __float__
-    __index__ = __float__
+    def __float__(self):
+        self._to_python("float()")
+
+    def __int__(self):
+        self._to_python("int()")
+
+    def __complex__(self):
+        self._to_python("complex()")
+
+    def __index__(self):
+        self._to_python("using it as an index, a size or a range bound (int())")
+
+    def item(self, *args):
+        self._to_python("x.item()")
+
+    def tolist(self):
+        self._to_python("x.tolist()")
 
     def __hash__(self):
         return id(self)

@@ -134,7 +134,6 @@ def _install() -> None:
     for name in _METHODS:
         setattr(Tracer, name, _method(name))
     Tracer.sort = _sort_method
-    Tracer.item = Tracer.tolist = Tracer.__float__
     Tracer.reshape = _reshape_method
     Tracer.transpose = _transpose_method
     Tracer.T = property(lambda self: _cnp().transpose(self))

@@ -18,6 +18,10 @@ def resolve_argnums(argnums, argnum):
 
 def split_args(args: tuple, argnums):
     """The differentiated arguments (a tuple) and a function that rebuilds the full args."""
+    if isinstance(argnums, bool) or not (
+            isinstance(argnums, int) or (isinstance(argnums, (tuple, list))
+                                         and all(isinstance(i, int) for i in argnums))):
+        raise TypeError(f"argnums must be an int or a tuple of ints, got {argnums!r}")
     nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
     n = len(args)
     for i in nums:
@@ -25,6 +29,8 @@ def split_args(args: tuple, argnums):
             raise ValueError(f"argnums={argnums!r} asks for argument {i}, but the function was "
                              f"called with {n} positional argument(s)")
     nums = tuple(i % n for i in nums)
+    if len(set(nums)) != len(nums):
+        raise ValueError(f"argnums={argnums!r} names an argument twice")
 
     def rebuild(diff):
         full = list(args)

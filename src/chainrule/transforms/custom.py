@@ -236,7 +236,15 @@ def _custom_jvp_primitive(name, flat_fun, flat_tangent):
     prim = Primitive(name, flat_fun, multiple_results=True, register=False)
 
     def jvp_of(k):
-        return lambda t, ans, *xs: flat_tangent(xs, k, t)
+        def rule(t, ans, *xs):
+            out = flat_tangent(xs, k, t)
+            for i, (o, a) in enumerate(zip(out, ans)):
+                if type(o) is not Zero and shape_of(o) != shape_of(a):
+                    raise ValueError(f"custom_jvp {name}: the rule's tangent {i} has shape "
+                                     f"{shape_of(o)}, its output {shape_of(a)}")
+            return out
+
+        return rule
 
     def vjp_of(k):
         def rule(g, ans, *xs):

@@ -14,7 +14,7 @@ import numpy as _np
 from ..core.forward import JVPTrace, JVPTracer, _fit, _sum_tangents
 from ..core.pytree import tree_flatten, tree_map, tree_unflatten
 from ..core.reverse import TUPLE_GET, RevTracer
-from ..core.trace import Zero
+from ..core.trace import Zero, dtype_of, shape_of
 from ._args import flatten_inputs, split_args
 
 
@@ -32,10 +32,7 @@ def trace_jvp(f: Callable, primals: tuple, tangents: tuple, has_aux: bool = Fals
     t_leaves, t_td = tree_flatten(tangents, is_leaf=lambda x: type(x) is Zero)
     if len(t_leaves) != len(leaves):
         raise ValueError(f"jvp: tangents have structure {t_td}, primals {td}")
-    for i, (p, t) in enumerate(zip(leaves, t_leaves)):
-        if type(t) is not Zero and _np.shape(t) != _np.shape(p):
-            raise ValueError(f"jvp: tangent {i} has shape {_np.shape(t)}, its primal "
-                             f"{_np.shape(p)}")
+    t_leaves = [_check_tangent("jvp", i, p, t) for i, (p, t) in enumerate(zip(leaves, t_leaves))]
     trace = JVPTrace()
     tracers = [JVPTracer(trace, p, t) for p, t in zip(leaves, t_leaves)]
     out = f(*tree_unflatten(td, tracers))
@@ -48,6 +45,27 @@ def trace_jvp(f: Callable, primals: tuple, tangents: tuple, has_aux: bool = Fals
     pairs = [_out_pair(o, trace) for o in o_leaves]
     res = (tree_unflatten(o_td, [p for p, _ in pairs]), tree_unflatten(o_td, [t for _, t in pairs]))
     return res + (aux,) if has_aux else res
+
+
+def _check_tangent(what: str, i: int, p, t):
+    """A tangent must match its primal's shape and dtype (a Python number takes the primal's
+    dtype); an integer primal has no tangent space."""
+    if type(t) is Zero:
+        return t
+    if shape_of(t) != shape_of(p):
+        raise ValueError(f"{what}: tangent {i} has shape {shape_of(t)}, its primal "
+                         f"{shape_of(p)}")
+    pd = dtype_of(p)
+    if pd.kind not in "fc":
+        raise TypeError(f"{what}: primal {i} has dtype {pd}, which has no tangents; make it a "
+                        "float (or pass it as a constant, outside the primals)")
+    td = getattr(t, "dtype", None)
+    if td is None:  # a Python number
+        return _np.asarray(t, dtype=pd)
+    if td != pd:
+        raise TypeError(f"{what}: tangent {i} has dtype {td}, its primal {pd}: give the "
+                        "tangent the primal's dtype")
+    return t
 
 
 def jvp(f: Callable, primals, tangents, has_aux: bool = False):
@@ -101,7 +119,7 @@ def linearize(f: Callable, *primals):
         >>> f_jvp(1.0)
         np.float64(6.0)
     """
-    from .reverse_mode import trace_vjp
+    from .reverse_mode import _own_copy, trace_vjp
 
     rec = trace_vjp(f, primals, what="linearize")
     tape = list(rec.trace.tape)
@@ -111,6 +129,8 @@ def linearize(f: Callable, *primals):
         if len(t_leaves) != len(rec.in_tracers):
             raise ValueError(f"linearize: expected {len(rec.in_tracers)} tangent leaves, "
                              f"got {len(t_leaves)}")
+        t_leaves = [_check_tangent("linearize", i, p._value, t)
+                    for i, (p, t) in enumerate(zip(rec.in_tracers, t_leaves))]
         tans: list = [None] * len(tape)
         for t, v in zip(rec.in_tracers, t_leaves):
             tans[t._idx] = v
@@ -135,4 +155,5 @@ def linearize(f: Callable, *primals):
             outs.append(Zero(v).instantiate() if t is None or type(t) is Zero else _fit(t, v))
         return tree_unflatten(rec.out_treedef, outs)
 
-    return rec.out, f_jvp
+    # the tape keeps the output for f_jvp: the caller gets its own copy (see vjp)
+    return tree_map(_own_copy, rec.out), f_jvp

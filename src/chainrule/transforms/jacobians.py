@@ -17,8 +17,9 @@ from collections.abc import Callable
 import numpy as _np
 
 from ..core.pytree import tree_flatten, tree_unflatten
+from ..core.reverse import finish
 from ..core.trace import Zero, dtype_of, shape_of
-from ._args import resolve_argnums, split_args
+from ._args import check_differentiable, resolve_argnums, split_args
 from .forward_mode import trace_jvp
 from .reverse_mode import grad, make_vjp, trace_vjp
 from .vmap import vmap, vmap_over_identity
@@ -137,8 +138,22 @@ def _jac_from_recording(rec, diff, single: bool, chunk_size):
     return tree_unflatten(out_td, blocks)
 
 
+def _is_complex(x) -> bool:
+    return dtype_of(x).kind == "c"
+
+
+def _check_complex(what: str, leaves, holomorphic: bool, side: str, other: str) -> None:
+    """Rows (jacrev) of a complex output, or columns (jacfwd) of a complex input, are the
+    Jacobian only for a holomorphic function: otherwise the two modes would disagree."""
+    if not holomorphic and any(_is_complex(x) for x in leaves):
+        raise TypeError(
+            f"{what}: the function has a complex {side}; its Jacobian in this mode is defined "
+            f"for holomorphic functions only: pass holomorphic=True if it is one, use {other} "
+            "(a real input or output on the other side), or vjp/jvp directly")
+
+
 def jacrev(f: Callable, argnums=0, has_aux: bool = False, *, chunk_size: int | None = None,
-           argnum=None) -> Callable:
+           holomorphic: bool = False, argnum=None) -> Callable:
     """The Jacobian by reverse mode: one batched VJP over the rows of an identity."""
     argnums = resolve_argnums(argnums, argnum)
 
@@ -146,20 +161,24 @@ def jacrev(f: Callable, argnums=0, has_aux: bool = False, *, chunk_size: int | N
         diff, rebuild, _ = split_args(args, argnums)
         rec = trace_vjp(lambda *d: f(*rebuild(d), **kwargs), diff, has_aux=has_aux,
                         what="jacrev")
+        _check_complex("jacrev", tree_flatten(rec.out)[0], holomorphic, "output", "jacfwd")
         j = _jac_from_recording(rec, diff, isinstance(argnums, int), chunk_size)
-        rec.trace.tape.clear()  # the tape is done with: free it now, not at the next gc
+        finish(rec.trace)  # the tape is done with: free it now, not at the next gc
         return (j, rec.aux) if has_aux else j
 
     return jac
 
 
 def jacfwd(f: Callable, argnums=0, has_aux: bool = False, *, chunk_size: int | None = None,
-           argnum=None) -> Callable:
+           holomorphic: bool = False, argnum=None) -> Callable:
     """The Jacobian by forward mode: one batched JVP over the columns of an identity."""
     argnums = resolve_argnums(argnums, argnum)
 
     def jac(*args, **kwargs):
-        diff, rebuild, _ = split_args(args, argnums)
+        diff, rebuild, nums = split_args(args, argnums)
+        leaves, td = tree_flatten(diff)
+        check_differentiable(leaves, td, [str(i) for i in nums], "jacfwd")
+        _check_complex("jacfwd", leaves, holomorphic, "input", "jacrev")
         return _jacfwd(lambda *d: f(*rebuild(d), **kwargs), diff, isinstance(argnums, int),
                        has_aux, chunk_size)
 
@@ -203,8 +222,12 @@ def _from_columns(c, xshape):
     return _reshape(moveaxis(c, 0, -1), oshape + tuple(xshape))
 
 
-def jacobian(f: Callable, argnums=0, *, chunk_size: int | None = None, argnum=None) -> Callable:
+def jacobian(f: Callable, argnums=0, *, chunk_size: int | None = None, holomorphic: bool = False,
+             argnum=None) -> Callable:
     """The Jacobian, by the cheaper mode: reverse when outputs are no more than inputs.
+
+    A complex output of a real input is taken in forward mode, a complex input of a real
+    output in reverse mode; complex on both sides needs ``holomorphic=True``.
 
         >>> import numpy
         >>> jacobian(lambda x: x[0] * x[1])(numpy.array([2.0, 3.0]))
@@ -217,22 +240,28 @@ def jacobian(f: Callable, argnums=0, *, chunk_size: int | None = None, argnum=No
         g = lambda *d: f(*rebuild(d), **kwargs)  # noqa: E731
         single = isinstance(argnums, int)
         rec = trace_vjp(g, diff, what="jacobian")
-        n_in = sum(_np.size(x) for x in tree_flatten(diff)[0])
-        n_out = sum(_np.size(o) for o in tree_flatten(rec.out)[0])
-        if n_out <= n_in:
+        in_leaves, out_leaves = tree_flatten(diff)[0], tree_flatten(rec.out)[0]
+        n_in = sum(_np.size(x) for x in in_leaves)
+        n_out = sum(_np.size(o) for o in out_leaves)
+        complex_in = any(_is_complex(x) for x in in_leaves)
+        complex_out = any(_is_complex(o) for o in out_leaves)
+        if complex_in and complex_out and not holomorphic:
+            _check_complex("jacobian", out_leaves, holomorphic, "input and output", "vjp")
+        reverse = n_out <= n_in if complex_in == complex_out else complex_in
+        if reverse:
             j = _jac_from_recording(rec, diff, single, chunk_size)
-            rec.trace.tape.clear()
+            finish(rec.trace)
             return j
-        rec.trace.tape.clear()
+        finish(rec.trace)
         return _jacfwd(g, diff, single, False, chunk_size, n_out)
 
     return jac
 
 
-def hessian(f: Callable, argnums=0, *, argnum=None) -> Callable:
+def hessian(f: Callable, argnums=0, *, holomorphic: bool = False, argnum=None) -> Callable:
     """Forward over reverse: ``jacfwd(jacrev(f))``; shape ``out + in + in``."""
     argnums = resolve_argnums(argnums, argnum)
-    return jacfwd(jacrev(f, argnums), argnums)
+    return jacfwd(jacrev(f, argnums, holomorphic=holomorphic), argnums, holomorphic=holomorphic)
 
 
 def hvp(f: Callable, primals, tangents):
@@ -241,6 +270,9 @@ def hvp(f: Callable, primals, tangents):
         >>> hvp(lambda x: x ** 3, (2.0,), (1.0,))
         (np.float64(12.0),)
     """
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError("hvp(f, primals, tangents): primals and tangents must be tuples, one "
+                        "entry per argument of f, e.g. hvp(f, (x,), (v,))")
     nums = tuple(range(len(primals)))
     _, hv = trace_jvp(grad(f, nums), tuple(primals), tuple(tangents))
     return hv

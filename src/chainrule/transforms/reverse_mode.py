@@ -46,14 +46,14 @@ class Recorded(NamedTuple):
 
 
 def trace_vjp(f: Callable, primals: tuple, *, has_aux: bool = False, free: bool = False,
-              what: str = "vjp") -> Recorded:
+              what: str = "vjp", argnames=None) -> Recorded:
     """Run ``f(*primals)`` on a fresh tape.
 
     ``vjp_fn(ct)`` takes a cotangent shaped like ``out`` (None for a leaf means zero) and
     returns cotangents shaped like ``primals``. With ``free`` it may be called only once.
     """
     leaves, td = flatten_inputs(primals)
-    check_differentiable(leaves, td, [f"{i}" for i in range(len(primals))], what)
+    check_differentiable(leaves, td, argnames or [f"{i}" for i in range(len(primals))], what)
     trace = RevTrace()
     tracers = [trace.new_leaf(x) for x in leaves]
     out = f(*tree_unflatten(td, tracers))
@@ -95,6 +95,8 @@ def _cotangent_for(c, x):
     (autograd and JAX do the same)."""
     if type(c) in value_types:
         return c
+    if type(c) is _np.ndarray and not c.flags.writeable:
+        c = c.copy()  # a broadcast view from a rule: hand back an array the caller may modify
     if getattr(c, "dtype", None) is None:  # a Python scalar from a rule on Python scalars
         return _np.asarray(c, dtype=getattr(x, "dtype", None))
     if c.dtype.kind == "c":
@@ -114,7 +116,14 @@ def vjp(f: Callable, *primals, has_aux: bool = False):
         (array(3.),)
     """
     out, fn, aux, *_ = trace_vjp(f, primals, has_aux=has_aux)
+    # The tape keeps the output for the backward pass: hand the caller its own copy, so that
+    # NumPy code changing it in place cannot change what vjp_fn computes.
+    out = tree_map(_own_copy, out)
     return (out, fn, aux) if has_aux else (out, fn)
+
+
+def _own_copy(x):
+    return x.copy() if type(x) is _np.ndarray else x
 
 
 def make_vjp(fun: Callable, argnum=0):
@@ -140,9 +149,10 @@ def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False, *, argnum=No
     argnums = resolve_argnums(argnums, argnum)
 
     def wrapped(*args, **kwargs):
-        diff, rebuild, _ = split_args(args, argnums)
+        diff, rebuild, nums = split_args(args, argnums)
         out, fn, aux, *_ = trace_vjp(lambda *d: fun(*rebuild(d), **kwargs), diff,
-                                       has_aux=has_aux, free=True, what="grad")
+                                       has_aux=has_aux, free=True, what="grad",
+                                       argnames=[str(i) for i in nums])
         _check_scalar(out)
         grads = fn(_ones_like(out))
         g = grads[0] if isinstance(argnums, int) else grads
@@ -195,6 +205,9 @@ def elementwise_grad(fun: Callable, argnum: int = 0, *, argnums=None):
 
 
 def _check_scalar(out) -> None:
+    if out is None or isinstance(out, (str, bytes)):
+        raise TypeError(f"grad requires a scalar output, but the function returned "
+                        f"{type(out).__name__}: return the value to differentiate")
     shape = _np.shape(out) if not isinstance(out, (tuple, list, dict)) else None
     if shape != ():
         desc = f"shape {shape}" if shape is not None else f"a {type(out).__name__}"

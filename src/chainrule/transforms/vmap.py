@@ -36,6 +36,9 @@ def vmap(f: Callable, in_axes=0, out_axes=0, axis_size: int | None = None) -> Ca
     positional argument; ``out_axes`` likewise for the outputs.
     """
 
+    _check_axes_spec("in_axes", in_axes)
+    _check_axes_spec("out_axes", out_axes)
+
     def batched(*args):
         leaves, td = tree_flatten(args)
         axes = ([in_axes] * len(leaves) if in_axes is None or isinstance(in_axes, int)
@@ -86,7 +89,13 @@ def _unbatch(out, trace: BatchTrace, out_axes=0):
                 v = v.materialize()
         else:
             v = _broadcast(o, trace.size)
-        res.append(_moveaxis(v, 0, ax))
+        n = _np.ndim(v)
+        if not -n <= ax < n:
+            raise ValueError(f"vmap: out_axes={ax} for an output with {n} axes (batch included)")
+        v = _moveaxis(v, 0, ax)
+        if type(v) is _np.ndarray and not v.flags.writeable:
+            v = v.copy()  # a broadcast view: the caller gets an array it may modify
+        res.append(v)
     return tree_unflatten(o_td, res)
 
 
@@ -97,6 +106,22 @@ def vmap_over_identity(f: Callable, n: int, dtype, start: int = 0, stop: int | N
     trace = BatchTrace(stop - start)
     seed = DiagonalBatch(_np.ones(stop - start, dtype=dtype), start, n)
     return _unbatch(f(BatchTracer(trace, seed)), trace)
+
+
+def _check_axes_spec(name: str, spec) -> None:
+    """in_axes / out_axes: an int, None, or a (nested) tuple/list/dict of those."""
+    if spec is None or (isinstance(spec, int) and not isinstance(spec, bool)):
+        return
+    if isinstance(spec, (tuple, list)):
+        for s in spec:
+            _check_axes_spec(name, s)
+        return
+    if isinstance(spec, dict):
+        for s in spec.values():
+            _check_axes_spec(name, s)
+        return
+    raise TypeError(f"vmap: {name} entries must be ints or None (or tuples/lists/dicts of "
+                    f"them), got {spec!r}")
 
 
 def _asarray(x):
