@@ -353,3 +353,12 @@ def test_forward_mode_derived_from_a_vjp_only_rule():
     for f in (native, autograd_style):
         onp.testing.assert_allclose(cr.jvp(f, (x,), (onp.ones(3),))[1], 1.0)
         onp.testing.assert_allclose(cr.hessian(f)(x), onp.diag(s) - onp.outer(s, s), atol=1e-12)
+
+
+def test_cotangent_dtypes_checked():
+    x = onp.array([1.0, 2.0], onp.float32)
+    _, f_vjp = cr.vjp(lambda v: v * 2.0, x)
+    g = f_vjp(onp.array([1, 1]))[0]  # integer cotangent: cast to the output's dtype
+    assert g.dtype == onp.float32 and onp.allclose(g, 2.0)
+    with pytest.raises(TypeError, match="complex cotangent"):
+        f_vjp(onp.array([1j, 1j]))

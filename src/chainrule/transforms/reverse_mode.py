@@ -14,7 +14,7 @@ import numpy as _np
 
 from ..core.pytree import tree_flatten, tree_map, tree_unflatten
 from ..core.reverse import RevTrace, RevTracer, backward
-from ..core.trace import Zero
+from ..core.trace import Tracer, Zero, dtype_of, shape_of
 from ..core.valuetypes import value_types
 from ._args import check_differentiable, flatten_inputs, resolve_argnums, split_args
 
@@ -76,10 +76,7 @@ def trace_vjp(f: Callable, primals: tuple, *, has_aux: bool = False, free: bool 
         ct_leaves, ct_td = tree_flatten(ct, is_leaf=lambda x: x is None)
         if len(ct_leaves) != len(out_leaves):
             raise ValueError(f"{what}: the cotangent has structure {ct_td}, the output {out_td}")
-        for o, c in zip(out_leaves, ct_leaves):
-            if c is not None and type(c) is not Zero and _np.shape(c) != _np.shape(o):
-                raise ValueError(f"{what}: cotangent shape {_np.shape(c)} does not match the "
-                                 f"output shape {_np.shape(o)}")
+        ct_leaves = [_check_cotangent(what, o, c) for o, c in zip(out_leaves, ct_leaves)]
         cts = backward(trace, [(o, c) for o, c in zip(out_leaves, ct_leaves)
                                if c is not None and type(c) is not Zero], free=free)
         grads = [_zeros_like(x) if cts[t._idx] is None else _cotangent_for(cts[t._idx], x)
@@ -87,6 +84,23 @@ def trace_vjp(f: Callable, primals: tuple, *, has_aux: bool = False, free: bool 
         return tree_unflatten(td, grads)
 
     return Recorded(out_value, vjp_fn, aux, trace, tracers, out_leaves, out_td)
+
+
+def _check_cotangent(what: str, o, c):
+    """A cotangent has its output's shape; numbers and integer arrays take the output's dtype,
+    and a complex cotangent for a real output is refused (it would be silently dropped)."""
+    if c is None or type(c) is Zero:
+        return c
+    if shape_of(c) != shape_of(o):
+        raise ValueError(f"{what}: cotangent shape {shape_of(c)} does not match the output "
+                         f"shape {shape_of(o)}")
+    od, cd = dtype_of(o), getattr(c, "dtype", None)
+    if cd is None or (cd.kind in "biu" and od.kind in "fc"):
+        return _np.asarray(c, dtype=od) if not isinstance(c, Tracer) else c
+    if cd.kind == "c" and od.kind != "c":
+        raise TypeError(f"{what}: a complex cotangent ({cd}) for a real output ({od}); take "
+                        "its real part, or make the output complex")
+    return c
 
 
 def _cotangent_for(c, x):
