@@ -550,14 +550,18 @@ def _update_batch(prim):
     def rule(vals, dims, idx, fresh=False):
         x, v, arrays = vals[0], vals[1], vals[2:]
         size = _batch_size(vals, dims)
-        fresh_zeros = fresh and dims[0] is None
-        x = materialize(x, dims[0], size)
-        if fresh_zeros:  # ``fresh`` x is zeros made by the calling rule: make them batched
-            x = zeros_like(x)
+        if fresh and dims[0] is None and type(x) is _np.ndarray:
+            # ``fresh`` x is zeros made by the calling rule: make batched zeros directly
+            x = _np.zeros((size,) + x.shape, dtype=x.dtype)
+        else:
+            x = materialize(x, dims[0], size)
+            if fresh and dims[0] is None:
+                x = zeros_like(x)
         idx = _canonical_template(idx)
         if not arrays and not _has_advanced(idx):
             template, perm = (slice(None),) + (idx if type(idx) is tuple else (idx,)), None
-            out_ndim = _np.ndim(getitem(x, idx=template))  # a view: no copy
+            target = x[template] if type(x) is _np.ndarray else getitem(x, idx=template)
+            out_ndim = _np.ndim(target)  # a view: no copy
         else:
             template, arrays, perm, out_ndim = _batched_layout(idx, arrays, dims[2:], True,
                                                                size, _np.ndim(x) - 1)
