@@ -14,7 +14,7 @@ import chainrule as cr
 from chainrule.test_util import check_grads
 
 
-def _is_float(x) -> bool:
+def is_float(x) -> bool:
     return np.issubdtype(np.result_type(x), np.inexact)
 
 
@@ -22,7 +22,7 @@ def check_vmap(f, *args, batch: int = 3, seed: int = 1, grads: bool = True, rtol
                atol=1e-12) -> None:
     """vmap(f) over a new leading axis of every float argument equals a loop over examples."""
     rng = np.random.default_rng(seed)
-    in_axes = tuple(0 if _is_float(a) else None for a in args)
+    in_axes = tuple(0 if is_float(a) else None for a in args)
     batched = []
     for a, ax in zip(args, in_axes):
         if ax is None:
@@ -54,7 +54,7 @@ def check_vmap(f, *args, batch: int = 3, seed: int = 1, grads: bool = True, rtol
 
 def check_all(f, *args, order: int = 2, vmap: bool = True, **tol) -> None:
     """check_grads in both modes to ``order`` (float args only), then vmap and its grads."""
-    diff = [i for i, a in enumerate(args) if _is_float(a)]
+    diff = [i for i, a in enumerate(args) if is_float(a)]
 
     def g(*xs):
         full = list(args)
@@ -65,3 +65,40 @@ def check_all(f, *args, order: int = 2, vmap: bool = True, **tol) -> None:
     check_grads(g, *[args[i] for i in diff], modes=("fwd", "rev"), order=order, **tol)
     if vmap:
         check_vmap(f, *args)
+
+
+def square_floats(tree):
+    """Squares the float leaves (a non-linear head for check_all), leaves the others."""
+    return cr.tree_map(lambda v: v * v if is_float(v) else v, tree)
+
+
+def traced_call(f, args):
+    """``f(chainrule.numpy, *args)`` with its float arguments traced (the composite path)."""
+    import chainrule.numpy as cnp
+
+    idx = [i for i, a in enumerate(args) if is_float(a)]
+
+    def g(*xs):
+        full = list(args)
+        for i, x in zip(idx, xs):
+            full[i] = x
+        return f(cnp, *full)
+
+    return cr.vjp(g, *[args[i] for i in idx])[0]
+
+
+def values_match(f, args, dtypes: bool = True, rtol: float = 1e-11, atol: float = 1e-12):
+    """``f(numpy, *args)`` equals ``f(chainrule.numpy, *args)``, plain and traced, leaf by leaf
+    (shapes always, dtypes when asked)."""
+    import chainrule.numpy as cnp
+
+    want = f(np, *args)
+    for got in (f(cnp, *args), traced_call(f, args)):
+        wl, gl = cr.tree_leaves(want), cr.tree_leaves(got)
+        assert len(wl) == len(gl)
+        for w, v in zip(wl, gl):
+            assert np.shape(w) == np.shape(v), (np.shape(w), np.shape(v))
+            if dtypes:
+                assert np.result_type(w) == np.result_type(v), (np.result_type(w),
+                                                                np.result_type(v))
+            np.testing.assert_allclose(np.asarray(v), np.asarray(w), rtol=rtol, atol=atol)

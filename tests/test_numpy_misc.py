@@ -12,7 +12,7 @@ import io
 
 import numpy as onp
 import pytest
-from helpers import check_all
+from helpers import check_all, square_floats, values_match
 
 import chainrule as cr
 import chainrule.numpy as cnp
@@ -34,38 +34,9 @@ ZPAD2[1:3, 1:4] = rng.standard_normal((2, 3))
 ZPAD2[1, 1] = 0.0
 
 
-def _square(tree):
-    return cr.tree_map(lambda v: v * v if onp.issubdtype(onp.result_type(v), onp.inexact)
-                       else v, tree)
-
-
-def _is_float(a):
-    return onp.issubdtype(onp.result_type(a), onp.inexact)
-
-
-def _values_match(f, args):
-    want = f(onp, *args)
-    idx = [i for i, a in enumerate(args) if _is_float(a)]
-
-    def g(*xs):
-        full = list(args)
-        for i, x in zip(idx, xs):
-            full[i] = x
-        return f(cnp, *full)
-
-    for got in (f(cnp, *args), cr.vjp(g, *[args[i] for i in idx])[0]):
-        wl, gl = cr.tree_leaves(want), cr.tree_leaves(got)
-        assert len(wl) == len(gl)
-        for w, v in zip(wl, gl):
-            assert onp.shape(w) == onp.shape(v), (onp.shape(w), onp.shape(v))
-            assert onp.result_type(w) == onp.result_type(v), (onp.result_type(w),
-                                                              onp.result_type(v))
-            onp.testing.assert_allclose(onp.asarray(v), onp.asarray(w), rtol=1e-11, atol=1e-12)
-
-
 def _run(f, args, vmap=True):
-    _values_match(f, args)
-    check_all(lambda *a: _square(f(cnp, *a)), *args, vmap=vmap)
+    values_match(f, args)
+    check_all(lambda *a: square_floats(f(cnp, *a)), *args, vmap=vmap)
 
 
 DIFFERENCES = [

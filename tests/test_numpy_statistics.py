@@ -12,7 +12,7 @@ import warnings
 
 import numpy as onp
 import pytest
-from helpers import check_all
+from helpers import check_all, square_floats, traced_call
 
 import chainrule as cr
 import chainrule.numpy as cnp
@@ -36,26 +36,6 @@ HX = onp.array([0.1, 0.35, 0.4, 0.72, 0.9, 0.05, 0.55, 0.61])
 HW = onp.abs(rng.standard_normal(8)) + 0.1
 
 
-def _square(tree):
-    return cr.tree_map(lambda v: v * v if onp.issubdtype(onp.result_type(v), onp.inexact)
-                       else v, tree)
-
-
-def _is_float(a):
-    return onp.issubdtype(onp.result_type(a), onp.inexact)
-
-
-def _traced_value(f, args):
-    """f(chainrule.numpy, *args) with its float arguments traced (the composite path)."""
-    idx = [i for i, a in enumerate(args) if _is_float(a)]
-
-    def g(*xs):
-        full = list(args)
-        for i, x in zip(idx, xs):
-            full[i] = x
-        return f(cnp, *full)
-
-    return cr.vjp(g, *[args[i] for i in idx])[0]
 
 
 def _values_match(f, args, rtol=1e-11):
@@ -63,7 +43,7 @@ def _values_match(f, args, rtol=1e-11):
         warnings.simplefilter("ignore", RuntimeWarning)
         want = f(onp, *args)
         got_plain = f(cnp, *args)
-        got_traced = _traced_value(f, args)
+        got_traced = traced_call(f, args)
     wl = cr.tree_leaves(want)
     for got in (got_plain, got_traced):
         gl = cr.tree_leaves(got)
@@ -75,7 +55,7 @@ def _values_match(f, args, rtol=1e-11):
 
 def _run(f, args, vmap=True, **tol):
     _values_match(f, args)
-    check_all(lambda *a: _square(f(cnp, *a)), *args, vmap=vmap, **tol)
+    check_all(lambda *a: square_floats(f(cnp, *a)), *args, vmap=vmap, **tol)
 
 
 def _nan_safe(f):
