@@ -362,3 +362,9 @@ def test_cotangent_dtypes_checked():
     assert g.dtype == onp.float32 and onp.allclose(g, 2.0)
     with pytest.raises(TypeError, match="complex cotangent"):
         f_vjp(onp.array([1j, 1j]))
+
+
+def test_chunk_size_must_be_positive():
+    for bad in (0, -1, 1.5):
+        with pytest.raises(ValueError, match="chunk_size"):
+            cr.jacrev(lambda x: x * 2.0, chunk_size=bad)(onp.ones(3))

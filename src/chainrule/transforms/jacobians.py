@@ -63,6 +63,9 @@ def _vmap_basis(fn, shape, dtype, chunk_size, n_other: int = 1):
         return tree_map(lambda r: _reshape(r, (1,) + tuple(_np.shape(r))), out)
     if chunk_size is None:
         chunk_size = auto_chunk_size(n, n_other, dtype.itemsize)
+    elif isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+        raise ValueError(f"chunk_size must be a positive int (rows per batched pass), got "
+                         f"{chunk_size!r}")
     step = n if chunk_size is None else max(1, int(chunk_size))
 
     def piece(start, stop):
