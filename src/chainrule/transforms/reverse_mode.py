@@ -127,7 +127,7 @@ def vjp(f: Callable, *primals, has_aux: bool = False):
 
         >>> out, f_vjp = vjp(lambda x: x * 3.0, 2.0)
         >>> f_vjp(1.0)
-        (array(3.),)
+        (np.float64(3.0),)
     """
     out, fn, aux, *_ = trace_vjp(f, primals, has_aux=has_aux)
     # The tape keeps the output for the backward pass: hand the caller its own copy, so that
