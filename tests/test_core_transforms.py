@@ -368,3 +368,14 @@ def test_chunk_size_must_be_positive():
     for bad in (0, -1, 1.5):
         with pytest.raises(ValueError, match="chunk_size"):
             cr.jacrev(lambda x: x * 2.0, chunk_size=bad)(onp.ones(3))
+
+
+def test_has_aux_on_jacobian_and_hessian():
+    x = onp.array([0.3, 0.7])
+    H, aux = cr.hessian(lambda x: (np.sum(x ** 3), x * 2.0), has_aux=True)(x)
+    onp.testing.assert_allclose(H, onp.diag(6 * x))
+    assert type(aux) is onp.ndarray and onp.allclose(aux, 2 * x)
+    for outputs in (lambda x: x ** 2, lambda x: np.concatenate([x, x, x]) ** 2):  # rev and fwd
+        J, aux = cr.jacobian(lambda x: (outputs(x), np.sum(x)), has_aux=True)(x)
+        onp.testing.assert_allclose(J, cr.jacobian(outputs)(x))
+        assert aux == pytest.approx(1.0)

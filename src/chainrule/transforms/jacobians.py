@@ -225,8 +225,8 @@ def _from_columns(c, xshape):
     return _reshape(moveaxis(c, 0, -1), oshape + tuple(xshape))
 
 
-def jacobian(f: Callable, argnums=0, *, chunk_size: int | None = None, holomorphic: bool = False,
-             argnum=None) -> Callable:
+def jacobian(f: Callable, argnums=0, has_aux: bool = False, *, chunk_size: int | None = None,
+             holomorphic: bool = False, argnum=None) -> Callable:
     """The Jacobian, by the cheaper mode: reverse when outputs are no more than inputs.
 
     A complex output of a real input is taken in forward mode, a complex input of a real
@@ -242,7 +242,7 @@ def jacobian(f: Callable, argnums=0, *, chunk_size: int | None = None, holomorph
         diff, rebuild, _ = split_args(args, argnums)
         g = lambda *d: f(*rebuild(d), **kwargs)  # noqa: E731
         single = isinstance(argnums, int)
-        rec = trace_vjp(g, diff, what="jacobian")
+        rec = trace_vjp(g, diff, has_aux=has_aux, what="jacobian")
         in_leaves, out_leaves = tree_flatten(diff)[0], tree_flatten(rec.out)[0]
         n_in = sum(_np.size(x) for x in in_leaves)
         n_out = sum(_np.size(o) for o in out_leaves)
@@ -254,17 +254,21 @@ def jacobian(f: Callable, argnums=0, *, chunk_size: int | None = None, holomorph
         if reverse:
             j = _jac_from_recording(rec, diff, single, chunk_size)
             finish(rec.trace)
-            return j
+            return (j, rec.aux) if has_aux else j
         finish(rec.trace)
-        return _jacfwd(g, diff, single, False, chunk_size, n_out)
+        return _jacfwd(g, diff, single, has_aux, chunk_size, n_out)
 
     return jac
 
 
-def hessian(f: Callable, argnums=0, *, holomorphic: bool = False, argnum=None) -> Callable:
-    """Forward over reverse: ``jacfwd(jacrev(f))``; shape ``out + in + in``."""
+def hessian(f: Callable, argnums=0, has_aux: bool = False, *, holomorphic: bool = False,
+            argnum=None) -> Callable:
+    """Forward over reverse: ``jacfwd(jacrev(f))``; shape ``out + in + in``.
+
+    With ``has_aux`` ``f`` returns ``(value, aux)`` and the result is ``(hessian, aux)``."""
     argnums = resolve_argnums(argnums, argnum)
-    return jacfwd(jacrev(f, argnums, holomorphic=holomorphic), argnums, holomorphic=holomorphic)
+    return jacfwd(jacrev(f, argnums, has_aux, holomorphic=holomorphic), argnums, has_aux,
+                  holomorphic=holomorphic)
 
 
 def hvp(f: Callable, primals, tangents):
