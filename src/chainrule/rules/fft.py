@@ -192,40 +192,27 @@ def _swap(norm):
 
 # --- public functions ----------------------------------------------------------------------------
 
-def fft(a, n=None, axis=-1, norm=None, out=None):
-    """``numpy.fft.fft``; linear, differentiable."""
-    if not _traced(a):
-        return _np.fft.fft(a, n, axis, norm, out)
-    _check_out(out, "fft")
-    s, axes = _one_axis(a, n, axis, "fft")
-    return fftn_p(a, s=s, axes=axes, norm=_norm(norm))
+def _one_axis_transform(name, prim, doc, real_inverse=False):
+    """``numpy.fft.<name>(a, n, axis, norm)`` through the n-D primitive ``prim``."""
+    np_fn = getattr(_np.fft, name)
+
+    def transform(a, n=None, axis=-1, norm=None, out=None):
+        if not _traced(a):
+            return np_fn(a, n, axis, norm, out)
+        _check_out(out, name)
+        s, axes = _one_axis(a, n, axis, name, real_inverse=real_inverse)
+        return prim(a, s=s, axes=axes, norm=_norm(norm))
+
+    transform.__name__ = transform.__qualname__ = name
+    transform.__doc__ = doc
+    return transform
 
 
-def ifft(a, n=None, axis=-1, norm=None, out=None):
-    """``numpy.fft.ifft``; linear, differentiable."""
-    if not _traced(a):
-        return _np.fft.ifft(a, n, axis, norm, out)
-    _check_out(out, "ifft")
-    s, axes = _one_axis(a, n, axis, "ifft")
-    return ifftn_p(a, s=s, axes=axes, norm=_norm(norm))
-
-
-def rfft(a, n=None, axis=-1, norm=None, out=None):
-    """``numpy.fft.rfft``; real input, differentiable."""
-    if not _traced(a):
-        return _np.fft.rfft(a, n, axis, norm, out)
-    _check_out(out, "rfft")
-    s, axes = _one_axis(a, n, axis, "rfft")
-    return rfftn_p(a, s=s, axes=axes, norm=_norm(norm))
-
-
-def irfft(a, n=None, axis=-1, norm=None, out=None):
-    """``numpy.fft.irfft``; real output, differentiable in the half spectrum."""
-    if not _traced(a):
-        return _np.fft.irfft(a, n, axis, norm, out)
-    _check_out(out, "irfft")
-    s, axes = _one_axis(a, n, axis, "irfft", real_inverse=True)
-    return irfftn_p(a, s=s, axes=axes, norm=_norm(norm))
+fft = _one_axis_transform("fft", fftn_p, "``numpy.fft.fft``; linear, differentiable.")
+ifft = _one_axis_transform("ifft", ifftn_p, "``numpy.fft.ifft``; linear, differentiable.")
+rfft = _one_axis_transform("rfft", rfftn_p, "``numpy.fft.rfft``; real input, differentiable.")
+irfft = _one_axis_transform("irfft", irfftn_p, "``numpy.fft.irfft``; real output, "
+                            "differentiable in the half spectrum.", real_inverse=True)
 
 
 def hfft(a, n=None, axis=-1, norm=None, out=None):

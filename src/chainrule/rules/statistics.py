@@ -289,6 +289,14 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
                      keepdims, False, "quantile", weights)
 
 
+def _fraction_of_percent(q):
+    """``q / 100`` after NumPy's range check (on the concrete value, when there is one)."""
+    qv = _concrete(q)
+    if qv is not None and not (_np.all(0 <= _np.asarray(qv)) and _np.all(_np.asarray(qv) <= 100)):
+        raise ValueError("Percentiles must be in the range [0, 100]")
+    return q / 100.0 if isinstance(q, (Tracer, float, int)) else _np.true_divide(q, 100)
+
+
 def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
                keepdims=False, *, weights=None):
     """``numpy.percentile``: ``quantile(a, q / 100)``; differentiable in ``a`` and ``q``."""
@@ -298,10 +306,7 @@ def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear"
                               method=method,
                               keepdims=keepdims, **kw)
     _no_out("percentile", out)
-    qv = _concrete(q)
-    if qv is not None and not (_np.all(0 <= _np.asarray(qv)) and _np.all(_np.asarray(qv) <= 100)):
-        raise ValueError("Percentiles must be in the range [0, 100]")
-    q100 = q / 100.0 if isinstance(q, (Tracer, float, int)) else _np.true_divide(q, 100)
+    q100 = _fraction_of_percent(q)
     return _quantile(a, q100, axis, method,
                      keepdims, False, "percentile", weights)
 
@@ -329,10 +334,7 @@ def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="line
                                  method=method,
                                  keepdims=keepdims, **kw)
     _no_out("nanpercentile", out)
-    qv = _concrete(q)
-    if qv is not None and not (_np.all(0 <= _np.asarray(qv)) and _np.all(_np.asarray(qv) <= 100)):
-        raise ValueError("Percentiles must be in the range [0, 100]")
-    q100 = q / 100.0 if isinstance(q, (Tracer, float, int)) else _np.true_divide(q, 100)
+    q100 = _fraction_of_percent(q)
     return _quantile(a, q100, axis, method,
                      keepdims is True, True, "nanpercentile", weights)
 
