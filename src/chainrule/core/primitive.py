@@ -41,7 +41,6 @@ class Primitive:
         self.multiple_results = multiple_results
         self.__doc__ = getattr(impl, "__doc__", None)
         self.__wrapped__ = impl
-        self.nargs_hint = None
         if register:
             registry[name] = self
 

@@ -30,10 +30,9 @@ from ..core.trace import Tracer, dtype_of
 from ._util import unbroadcast
 
 
-def elementwise(name: str, impl, n: int = 1) -> Primitive:
+def elementwise(name: str, impl) -> Primitive:
     p = Primitive(name, impl)
     p.defbatch(batch_elementwise(p))
-    p.nargs_hint = n
     return p
 
 
@@ -153,19 +152,19 @@ def cast(x, dtype):
 
 # add and subtract are jointly linear: each argument's tangent passes through (broadcast by
 # the forward trace), and each VJP undoes the broadcast.
-add = elementwise("add", _np.add, 2)
+add = elementwise("add", _np.add)
 add.defvjp(lambda g, ans, x, y: _unbroadcast(g, x), lambda g, ans, x, y: _unbroadcast(g, y))
 add.defjvp(lambda g, ans, x, y: g, lambda g, ans, x, y: g)
-subtract = elementwise("subtract", _np.subtract, 2)
+subtract = elementwise("subtract", _np.subtract)
 subtract.defvjp(lambda g, ans, x, y: _unbroadcast(g, x),
                 lambda g, ans, x, y: _unbroadcast(negative(g), y))
 subtract.defjvp(lambda g, ans, x, y: g, lambda g, ans, x, y: negative(g))
 negative = deflinear(elementwise("negative", _np.negative), lambda g, ans, x: _fit(negative(g), x))
 positive = deflinear(elementwise("positive", _np.positive), lambda g, ans, x: _fit(g, x))
-multiply = defbilinear(elementwise("multiply", _np.multiply, 2),
+multiply = defbilinear(elementwise("multiply", _np.multiply),
                        lambda g, ans, x, y: _unbroadcast(g * y, x),
                        lambda g, ans, x, y: _unbroadcast(g * x, y))
-divide = elementwise("divide", _np.divide, 2)
+divide = elementwise("divide", _np.divide)
 divide.defvjp(
     lambda g, ans, x, y: _unbroadcast(g / y, x),
     lambda g, ans, x, y: _unbroadcast(negative(g) * ans / y, y),
@@ -192,7 +191,7 @@ def _dpow_dexp(ans, x, y):
     return ans * log(_safe_nonzero(x))
 
 
-power = defbinary(elementwise("power", _np.power, 2), _dpow_dbase, _dpow_dexp)
+power = defbinary(elementwise("power", _np.power), _dpow_dbase, _dpow_dexp)
 pow = power
 
 
@@ -214,11 +213,11 @@ cbrt = defunary(elementwise("cbrt", _np.cbrt), lambda ans, x: 1.0 / (3.0 * ans *
 
 # fmod and remainder: x - q*y with q an integer that is piecewise constant in (x, y), so
 # the partials are 1 and -q; q is read back from the exact result.
-remainder = defbinary(elementwise("remainder", _np.remainder, 2),
+remainder = defbinary(elementwise("remainder", _np.remainder),
                       lambda ans, x, y: 1.0,
                       lambda ans, x, y: negative(rint(divide(x - ans, y))))
 mod = remainder
-fmod = defbinary(elementwise("fmod", _np.fmod, 2),
+fmod = defbinary(elementwise("fmod", _np.fmod),
                  lambda ans, x, y: 1.0,
                  lambda ans, x, y: negative(rint(divide(x - ans, y))))
 
@@ -229,7 +228,7 @@ def _where_impl(c, x, y):
     return _np.where(c, x, y)
 
 
-where_p = elementwise("where", _where_impl, 3)
+where_p = elementwise("where", _where_impl)
 # the condition is piecewise constant: zero derivative
 where_p.defvjp(
     _no_contribution,
@@ -349,7 +348,7 @@ def frexp(x):
     return ldexp(x, negative(e)), e
 
 
-ldexp = defbinary(elementwise("ldexp", _np.ldexp, 2), lambda ans, x, i: ldexp(1.0, i), None)
+ldexp = defbinary(elementwise("ldexp", _np.ldexp), lambda ans, x, i: ldexp(1.0, i), None)
 
 
 def _no_out(name, out):
@@ -371,9 +370,9 @@ log2 = defunary(elementwise("log2", _np.log2), lambda ans, x: 1.0 / (x * _LN2))
 log10 = defunary(elementwise("log10", _np.log10), lambda ans, x: 1.0 / (x * _LN10))
 log1p = defunary(elementwise("log1p", _np.log1p), lambda ans, x: 1.0 / (x + 1.0))
 # d/dx log(e^x + e^y) = e^(x - ans): never overflows since x <= ans.
-logaddexp = defbinary(elementwise("logaddexp", _np.logaddexp, 2),
+logaddexp = defbinary(elementwise("logaddexp", _np.logaddexp),
                       lambda ans, x, y: exp(x - ans), lambda ans, x, y: exp(y - ans))
-logaddexp2 = defbinary(elementwise("logaddexp2", _np.logaddexp2, 2),
+logaddexp2 = defbinary(elementwise("logaddexp2", _np.logaddexp2),
                        lambda ans, x, y: exp2(x - ans), lambda ans, x, y: exp2(y - ans))
 
 
@@ -402,12 +401,12 @@ def _atan2_r2(x1, x2):
 
 
 # arctan2(y, x) = angle of (x, y): d/dy = x / r^2, d/dx = -y / r^2 (undefined at the origin).
-arctan2 = defbinary(elementwise("arctan2", _np.arctan2, 2),
+arctan2 = defbinary(elementwise("arctan2", _np.arctan2),
                     lambda ans, y, x: x / _atan2_r2(y, x),
                     lambda ans, y, x: negative(y) / _atan2_r2(y, x))
 atan2 = arctan2
 # hypot at (0, 0): the derivative is taken as 0 (a subgradient, as for the norm at 0).
-hypot = defbinary(elementwise("hypot", _np.hypot, 2),
+hypot = defbinary(elementwise("hypot", _np.hypot),
                   lambda ans, x, y: x / _safe_nonzero(ans),
                   lambda ans, x, y: y / _safe_nonzero(ans))
 
@@ -495,7 +494,7 @@ def _fmin_weight(x, y):
 
 def _extremum(name, impl, weight):
     # At ties (x == y) each argument gets half the derivative (docs/conventions.md).
-    return defbinary(elementwise(name, impl, 2),
+    return defbinary(elementwise(name, impl),
                      lambda ans, x, y: weight(x, y),
                      lambda ans, x, y: weight(y, x))
 
@@ -508,7 +507,7 @@ fmin = _extremum("fmin", _np.fmin, _fmin_weight)
 
 # copysign(x, y) = |x| with y's sign: d/dx = +1 where x and y have the same sign bit, else -1
 # (defined at x = 0 too, through the sign bit); d/dy = 0.
-copysign = defbinary(elementwise("copysign", _np.copysign, 2),
+copysign = defbinary(elementwise("copysign", _np.copysign),
                      lambda ans, x, y: where_p(equal(signbit(x), signbit(y)), 1.0, -1.0),
                      None)
 
