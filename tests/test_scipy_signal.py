@@ -99,3 +99,41 @@ def test_errors():
         cs.convolve(np.ones(3), np.ones(2), mode="bogus")
     with pytest.raises(ValueError, match="method"):
         cs.convolve(np.ones(3), np.ones(2), method="bogus")
+
+
+AUTOGRAD_CONV = [
+    ((5, 6), (3, 2), dict(axes=([0, 1], [0, 1]), dot_axes=[(), ()], mode="valid")),
+    ((5, 6), (3, 2), dict(axes=([0, 1], [0, 1]), mode="full")),
+    ((2, 3, 6, 6), (3, 4, 3, 3), dict(axes=([2, 3], [2, 3]), dot_axes=([1], [0]), mode="valid")),
+    ((2, 3), (5, 4), dict(axes=([0, 1], [0, 1]), mode="full")),  # the larger array second
+]
+
+
+def _reference(A, B, kw):
+    """The definition, independently: SciPy for plain N-D convolution; for the image case
+    (A: n, c, h, w and B: c, f, kh, kw contracted over c) explicit loops over the kernel."""
+    if "dot_axes" not in kw or kw["dot_axes"] == [(), ()]:
+        return ss.convolve(A, B, mode=kw["mode"])
+    kh, kw_ = B.shape[2:]
+    H, W = A.shape[2] - kh + 1, A.shape[3] - kw_ + 1
+    out = np.zeros((A.shape[0], B.shape[1], H, W))
+    for p in range(kh):
+        for q in range(kw_):
+            out += np.einsum("nchw,cf->nfhw", A[:, :, p:p + H, q:q + W],
+                             B[:, :, kh - 1 - p, kw_ - 1 - q])
+    return out
+
+
+@pytest.mark.parametrize("sa,sb,kw", AUTOGRAD_CONV)
+def test_autograd_style_tensor_convolve(sa, sb, kw):
+    """autograd.scipy.signal.convolve(A, B, axes=, dot_axes=, mode=), as its convnet uses."""
+    rng = np.random.default_rng(7)
+    A, B = rng.standard_normal(sa), rng.standard_normal(sb)
+    out = cs.convolve(A, B, **kw)
+    np.testing.assert_allclose(out, _reference(A, B, kw), rtol=1e-12, atol=1e-12)
+    check_all(lambda a, b: cs.convolve(a, b, **kw), A, B, vmap=False)
+    try:
+        import autograd.scipy.signal as ags
+    except ImportError:
+        return
+    np.testing.assert_allclose(out, ags.convolve(A, B, **kw), rtol=1e-12, atol=1e-12)

@@ -116,9 +116,19 @@ def _method(method, in1, in2, mode):
     return method
 
 
-def convolve(in1, in2, mode="full", method="auto"):
+def convolve(in1, in2, mode="full", method="auto", *, axes=None, dot_axes=None):
     """``scipy.signal.convolve``: N-D convolution, modes full/same/valid; differentiable in
-    both inputs."""
+    both inputs.
+
+    HIPS autograd's form works too: ``convolve(A, B, axes=[axes_A, axes_B],
+    dot_axes=[dot_A, dot_B], mode="full"|"valid")`` convolves along ``axes``, contracts
+    ``dot_axes`` and takes the outer product over the other axes (output: A's other axes, B's
+    other axes, then the convolved axes), as its convnet example uses.
+    """
+    if axes is not None or dot_axes is not None or isinstance(mode, (list, tuple)):
+        if isinstance(mode, (list, tuple)):  # autograd's third positional argument is axes
+            axes, mode = mode, (method if method != "auto" else "full")
+        return _convolve_autograd(in1, in2, axes, dot_axes or [(), ()], mode)
     in1, in2 = o.as_float(in1), o.as_float(in2)
     _check(in1, in2, "convolve")
     if _np.ndim(in1) == 0:
@@ -126,6 +136,56 @@ def convolve(in1, in2, mode="full", method="auto"):
     n = _np.ndim(in1)
     full = _conv(in1, in2, naxes=n, method=_method(method, in1, in2, mode))
     return _mode_slice(full, _np.shape(in1), _np.shape(in2), mode, "convolve")
+
+
+def _convolve_autograd(A, B, axes, dot_axes, mode):
+    """autograd's tensor convolution, written with differentiable gathers and one einsum."""
+    from chainrule import numpy as cnp
+
+    if mode not in ("full", "valid"):
+        raise NotImplementedError(f"convolve with axes=/dot_axes=: mode {mode!r} (autograd's "
+                                  "form has 'full' and 'valid')")
+    A, B = o.as_float(A), o.as_float(B)
+    if axes is None:
+        axes = [list(range(_np.ndim(A))), list(range(_np.ndim(A)))]
+    ax_a, ax_b = [list(a) for a in axes]
+    dot_a, dot_b = [list(d) for d in dot_axes]
+    sa, sb = _np.shape(A), _np.shape(B)
+    if any(sb[j] > sa[i] for i, j in zip(ax_a, ax_b)):
+        if mode == "valid" and not all(sb[j] >= sa[i] for i, j in zip(ax_a, ax_b)):
+            raise ValueError("convolve: one array must be larger than the other along all "
+                             "convolved axes")
+        # convolution commutes: convolve B with A and put A's other axes first again
+        out = _convolve_autograd(B, A, [ax_b, ax_a], [dot_b, dot_a], mode)
+        n_ign_b = _np.ndim(B) - len(ax_b) - len(dot_b)
+        n_ign_a = _np.ndim(A) - len(ax_a) - len(dot_a)
+        order = (list(range(n_ign_b, n_ign_b + n_ign_a)) + list(range(n_ign_b))
+                 + list(range(n_ign_a + n_ign_b, _np.ndim(out))))
+        return cnp.transpose(out, order)
+    ign_a = [i for i in range(_np.ndim(A)) if i not in ax_a and i not in dot_a]
+    ign_b = [i for i in range(_np.ndim(B)) if i not in ax_b and i not in dot_b]
+    A_t = cnp.transpose(A, ign_a + dot_a + ax_a)
+    B_t = cnp.flip(cnp.transpose(B, ign_b + dot_b + ax_b),
+                   axis=tuple(range(len(ign_b) + len(dot_b), _np.ndim(B))))
+    if mode == "full":  # full = valid on A padded by len(B) - 1 on both sides
+        pad = [(0, 0)] * (len(ign_a) + len(dot_a)) + [(sb[j] - 1, sb[j] - 1) for j in ax_b]
+        A_t = cnp.pad(A_t, pad)
+    # windows: out[k] = sum_j A[k + j] * flip(B)[j] along each convolved axis
+    pos = len(ign_a) + len(dot_a)
+    for j in ax_b:
+        n_a, n_b = _np.shape(A_t)[pos], sb[j]
+        windows = _np.arange(n_a - n_b + 1)[:, None] + _np.arange(n_b)[None, :]
+        A_t = cnp.take(A_t, windows, axis=pos)  # axis pos -> (out, window)
+        pos += 2
+    letters = iter("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    la = "".join(next(letters) for _ in ign_a)
+    lb = "".join(next(letters) for _ in ign_b)
+    ld = "".join(next(letters) for _ in dot_a)
+    lo = [next(letters) for _ in ax_a]
+    lw = [next(letters) for _ in ax_a]
+    spec_a = la + ld + "".join(a + w for a, w in zip(lo, lw))
+    spec_b = lb + ld + "".join(lw)
+    return cnp.einsum(f"{spec_a},{spec_b}->{la}{lb}{''.join(lo)}", A_t, B_t)
 
 
 def correlate(in1, in2, mode="full", method="auto"):
