@@ -61,24 +61,23 @@ def variance_scaling(scale: float, mode: str, distribution: str):
     return init
 
 
-glorot_uniform = variance_scaling(1.0, "fan_avg", "uniform")
-glorot_uniform.__name__ = "glorot_uniform"
-glorot_uniform.__doc__ = "Glorot/Xavier uniform: U(-a, a), a = sqrt(6 / (fan_in + fan_out))."
-glorot_normal = variance_scaling(1.0, "fan_avg", "normal")
-glorot_normal.__name__ = "glorot_normal"
-glorot_normal.__doc__ = "Glorot/Xavier normal: N(0, 2 / (fan_in + fan_out))."
-he_uniform = variance_scaling(2.0, "fan_in", "uniform")
-he_uniform.__name__ = "he_uniform"
-he_uniform.__doc__ = "He/Kaiming uniform: U(-a, a), a = sqrt(6 / fan_in) (for ReLU nets)."
-he_normal = variance_scaling(2.0, "fan_in", "normal")
-he_normal.__name__ = "he_normal"
-he_normal.__doc__ = "He/Kaiming normal: N(0, 2 / fan_in) (for ReLU nets)."
-lecun_uniform = variance_scaling(1.0, "fan_in", "uniform")
-lecun_uniform.__name__ = "lecun_uniform"
-lecun_uniform.__doc__ = "LeCun uniform: U(-a, a), a = sqrt(3 / fan_in)."
-lecun_normal = variance_scaling(1.0, "fan_in", "normal")
-lecun_normal.__name__ = "lecun_normal"
-lecun_normal.__doc__ = "LeCun normal: N(0, 1 / fan_in) (for SELU / tanh nets)."
+def _named(init, name: str, doc: str):
+    init.__name__, init.__doc__ = name, doc
+    return init
+
+
+glorot_uniform = _named(variance_scaling(1.0, "fan_avg", "uniform"), "glorot_uniform",
+                        "Glorot/Xavier uniform: U(-a, a), a = sqrt(6 / (fan_in + fan_out)).")
+glorot_normal = _named(variance_scaling(1.0, "fan_avg", "normal"), "glorot_normal",
+                       "Glorot/Xavier normal: N(0, 2 / (fan_in + fan_out)).")
+he_uniform = _named(variance_scaling(2.0, "fan_in", "uniform"), "he_uniform",
+                    "He/Kaiming uniform: U(-a, a), a = sqrt(6 / fan_in) (for ReLU nets).")
+he_normal = _named(variance_scaling(2.0, "fan_in", "normal"), "he_normal",
+                   "He/Kaiming normal: N(0, 2 / fan_in) (for ReLU nets).")
+lecun_uniform = _named(variance_scaling(1.0, "fan_in", "uniform"), "lecun_uniform",
+                       "LeCun uniform: U(-a, a), a = sqrt(3 / fan_in).")
+lecun_normal = _named(variance_scaling(1.0, "fan_in", "normal"), "lecun_normal",
+                      "LeCun normal: N(0, 1 / fan_in) (for SELU / tanh nets).")
 xavier_uniform, xavier_normal = glorot_uniform, glorot_normal
 
 

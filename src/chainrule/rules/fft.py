@@ -233,68 +233,33 @@ def ihfft(a, n=None, axis=-1, norm=None, out=None):
     return _conj(rfftn_p(a, s=s, axes=axes, norm=_swap(norm)))
 
 
-def fftn(a, s=None, axes=None, norm=None, out=None):
-    """``numpy.fft.fftn``; linear, differentiable."""
-    if not _traced(a):
-        return _np.fft.fftn(a, s, axes, norm, out)
-    _check_out(out, "fftn")
-    s, axes = _axes_and_sizes(a, s, axes, "fftn")
-    return fftn_p(a, s=s, axes=axes, norm=_norm(norm))
+def _n_axes_transform(name, prim, doc, real_inverse=False, default_axes=None):
+    """``numpy.fft.<name>(a, s, axes, norm)`` through the n-D primitive ``prim``; the 2-D
+    forms are the same with ``axes=(-2, -1)`` by default."""
+    np_fn = getattr(_np.fft, name)
+
+    def transform(a, s=None, axes=default_axes, norm=None, out=None):
+        if not _traced(a):
+            return np_fn(a, s, axes, norm, out)
+        _check_out(out, name)
+        s, axes = _axes_and_sizes(a, s, axes, name, real_inverse=real_inverse)
+        return prim(a, s=s, axes=axes, norm=_norm(norm))
+
+    transform.__name__ = transform.__qualname__ = name
+    transform.__doc__ = doc
+    return transform
 
 
-def ifftn(a, s=None, axes=None, norm=None, out=None):
-    """``numpy.fft.ifftn``; linear, differentiable."""
-    if not _traced(a):
-        return _np.fft.ifftn(a, s, axes, norm, out)
-    _check_out(out, "ifftn")
-    s, axes = _axes_and_sizes(a, s, axes, "ifftn")
-    return ifftn_p(a, s=s, axes=axes, norm=_norm(norm))
-
-
-def rfftn(a, s=None, axes=None, norm=None, out=None):
-    """``numpy.fft.rfftn``; real input, differentiable."""
-    if not _traced(a):
-        return _np.fft.rfftn(a, s, axes, norm, out)
-    _check_out(out, "rfftn")
-    s, axes = _axes_and_sizes(a, s, axes, "rfftn")
-    return rfftn_p(a, s=s, axes=axes, norm=_norm(norm))
-
-
-def irfftn(a, s=None, axes=None, norm=None, out=None):
-    """``numpy.fft.irfftn``; real output, differentiable."""
-    if not _traced(a):
-        return _np.fft.irfftn(a, s, axes, norm, out)
-    _check_out(out, "irfftn")
-    s, axes = _axes_and_sizes(a, s, axes, "irfftn", real_inverse=True)
-    return irfftn_p(a, s=s, axes=axes, norm=_norm(norm))
-
-
-def fft2(a, s=None, axes=(-2, -1), norm=None, out=None):
-    """``numpy.fft.fft2``."""
-    if not _traced(a):
-        return _np.fft.fft2(a, s, axes, norm, out)
-    return fftn(a, s, axes, norm, out)
-
-
-def ifft2(a, s=None, axes=(-2, -1), norm=None, out=None):
-    """``numpy.fft.ifft2``."""
-    if not _traced(a):
-        return _np.fft.ifft2(a, s, axes, norm, out)
-    return ifftn(a, s, axes, norm, out)
-
-
-def rfft2(a, s=None, axes=(-2, -1), norm=None, out=None):
-    """``numpy.fft.rfft2``."""
-    if not _traced(a):
-        return _np.fft.rfft2(a, s, axes, norm, out)
-    return rfftn(a, s, axes, norm, out)
-
-
-def irfft2(a, s=None, axes=(-2, -1), norm=None, out=None):
-    """``numpy.fft.irfft2``."""
-    if not _traced(a):
-        return _np.fft.irfft2(a, s, axes, norm, out)
-    return irfftn(a, s, axes, norm, out)
+fftn = _n_axes_transform("fftn", fftn_p, "``numpy.fft.fftn``; linear, differentiable.")
+ifftn = _n_axes_transform("ifftn", ifftn_p, "``numpy.fft.ifftn``; linear, differentiable.")
+rfftn = _n_axes_transform("rfftn", rfftn_p, "``numpy.fft.rfftn``; real input, differentiable.")
+irfftn = _n_axes_transform("irfftn", irfftn_p, "``numpy.fft.irfftn``; real output, "
+                           "differentiable.", real_inverse=True)
+fft2 = _n_axes_transform("fft2", fftn_p, "``numpy.fft.fft2``.", default_axes=(-2, -1))
+ifft2 = _n_axes_transform("ifft2", ifftn_p, "``numpy.fft.ifft2``.", default_axes=(-2, -1))
+rfft2 = _n_axes_transform("rfft2", rfftn_p, "``numpy.fft.rfft2``.", default_axes=(-2, -1))
+irfft2 = _n_axes_transform("irfft2", irfftn_p, "``numpy.fft.irfft2``.", real_inverse=True,
+                           default_axes=(-2, -1))
 
 
 def _roll(x, shift, axis):

@@ -275,15 +275,20 @@ def _quantile(a, q, axis, method, keepdims, nan_skip, name, weights=None):
     return res
 
 
+def _plain(np_fn, a, q, axis, out, overwrite_input, method, keepdims, weights):
+    """NumPy's own quantile function, when nothing is traced (``weights`` only if given)."""
+    kw = {} if weights is None else {"weights": weights}
+    return np_fn(a, q, axis=axis, out=out, overwrite_input=overwrite_input, method=method,
+                 keepdims=keepdims, **kw)
+
+
 def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
              keepdims=False, *, weights=None):
     """``numpy.quantile``; differentiable in ``a`` and (continuous methods) in ``q``. See
     the module docstring for the conventions at data points and ties."""
     if not has_tracer(a, q, weights):
-        kw = {} if weights is None else {"weights": weights}
-        return _np.quantile(a, q, axis=axis, out=out, overwrite_input=overwrite_input,
-                            method=method,
-                            keepdims=keepdims, **kw)
+        return _plain(_np.quantile, a, q, axis, out, overwrite_input, method, keepdims,
+                      weights)
     _no_out("quantile", out)
     return _quantile(a, q, axis, method,
                      keepdims, False, "quantile", weights)
@@ -301,10 +306,8 @@ def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear"
                keepdims=False, *, weights=None):
     """``numpy.percentile``: ``quantile(a, q / 100)``; differentiable in ``a`` and ``q``."""
     if not has_tracer(a, q, weights):
-        kw = {} if weights is None else {"weights": weights}
-        return _np.percentile(a, q, axis=axis, out=out, overwrite_input=overwrite_input,
-                              method=method,
-                              keepdims=keepdims, **kw)
+        return _plain(_np.percentile, a, q, axis, out, overwrite_input, method, keepdims,
+                      weights)
     _no_out("percentile", out)
     q100 = _fraction_of_percent(q)
     return _quantile(a, q100, axis, method,
@@ -316,10 +319,8 @@ def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear
     """``numpy.nanquantile``; NaNs are skipped (each slice uses its own count of valid
     values); differentiable in the valid entries and in ``q``."""
     if not has_tracer(a, q, weights):
-        kw = {} if weights is None else {"weights": weights}
-        return _np.nanquantile(a, q, axis=axis, out=out, overwrite_input=overwrite_input,
-                               method=method,
-                               keepdims=keepdims, **kw)
+        return _plain(_np.nanquantile, a, q, axis, out, overwrite_input, method, keepdims,
+                      weights)
     _no_out("nanquantile", out)
     return _quantile(a, q, axis, method,
                      keepdims is True, True, "nanquantile", weights)
@@ -329,10 +330,8 @@ def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="line
                   keepdims=_NOVALUE, *, weights=None):
     """``numpy.nanpercentile``; as ``nanquantile`` with ``q / 100``."""
     if not has_tracer(a, q, weights):
-        kw = {} if weights is None else {"weights": weights}
-        return _np.nanpercentile(a, q, axis=axis, out=out, overwrite_input=overwrite_input,
-                                 method=method,
-                                 keepdims=keepdims, **kw)
+        return _plain(_np.nanpercentile, a, q, axis, out, overwrite_input, method, keepdims,
+                      weights)
     _no_out("nanpercentile", out)
     q100 = _fraction_of_percent(q)
     return _quantile(a, q100, axis, method,
