@@ -111,7 +111,7 @@ _output.__name__ = "getitem"
 def trace(start_node: Node, fun, x):
     """Run ``fun(x)`` and return ``(end_value, end_node)``: the output's value and the node
     that made it (None, with a warning, when the output does not depend on ``x``)."""
-    rt = RevTrace()
+    rt = RevTrace(keep_all=True)
     leaves, td = tree_flatten(x)
     ins = [rt.new_leaf(v) for v in leaves]
     end = fun(tree_unflatten(td, ins))
@@ -137,37 +137,37 @@ def _build(rt: RevTrace, node_type: type, start_node: Node) -> list:
     """One user node per tape entry, in execution order (None: a constant for this graph)."""
     tape = rt.tape
     nodes: list = [None] * len(tape)
-    for i, t in enumerate(tape):
-        prim = t._prim
-        if prim is None:
+    for i, entry in enumerate(tape):
+        if entry is None:  # an input
             nodes[i] = start_node
             continue
+        prim, params, t_args, t_value, parents = entry
         if prim is TUPLE_GET:
-            parent = t._parents[0]
-            pnode = nodes[parent._idx]
-            if pnode is None or getattr(parent._prim, "autograd_primitive", None) is not None:
+            j = parents[0]
+            pnode = nodes[j]
+            if pnode is None or getattr(tape[j][0], "autograd_primitive", None) is not None:
                 nodes[i] = pnode  # the outputs of one autograd-style call share its node
             else:
-                nodes[i] = node_type(t._value, _output, (parent._value, t._params), {}, (0,),
-                                     (pnode,))
+                nodes[i] = node_type(tape[j][3][params], _output, (tape[j][3], params), {},
+                                     (0,), (pnode,))
             continue
         ag = getattr(prim, "autograd_primitive", None)
         if ag is not None:
-            call = t._params["_call"]
+            call = params["_call"]
             fun = ag
-            args = tuple(tree_unflatten(call.in_td, list(t._args)))
-            kwargs = {k: v for k, v in t._params.items() if k != "_call"}
-            value = tree_unflatten(call.out_td, list(t._value))
+            args = tuple(tree_unflatten(call.in_td, list(t_args)))
+            kwargs = {k: v for k, v in params.items() if k != "_call"}
+            value = tree_unflatten(call.out_td, list(t_value))
             owner = [k for k, _ in call.owner]
         else:
-            fun, args, kwargs, value = prim, tuple(t._args), dict(t._params), t._value
-            owner = list(range(len(t._args)))
+            fun, args, kwargs, value = prim, tuple(t_args), dict(params), t_value
+            owner = list(range(len(t_args)))
         if _skipped(node_type, fun):
             continue
         pairs: list = []
-        for j, p in enumerate(t._parents):
-            if p is not None and nodes[p._idx] is not None:
-                pair = (owner[j], nodes[p._idx])
+        for k, j in enumerate(parents):
+            if j is not None and nodes[j] is not None:
+                pair = (owner[k], nodes[j])
                 if not any(pair[0] == a and pair[1] is n for a, n in pairs):
                     pairs.append(pair)
         if pairs:

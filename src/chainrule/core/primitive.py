@@ -39,6 +39,7 @@ class Primitive:
         self.batch: Callable | None = None
         self.nondiff = nondiff
         self.multiple_results = multiple_results
+        self.residuals: tuple | None = None  # None: the tape keeps every argument and the output
         self.__doc__ = getattr(impl, "__doc__", None)
         self.__wrapped__ = impl
         if register:
@@ -73,6 +74,15 @@ class Primitive:
     def defjvp(self, *rules) -> Primitive:
         """One JVP rule per positional argument (None: not differentiable in that argument)."""
         self.jvps = rules
+        return self
+
+    def defresiduals(self, ans: bool, args: tuple) -> Primitive:
+        """Declare what the VJP rules read: the output (``ans``) and, per positional argument,
+        its value (True) or only its shape and dtype (False). The reverse-mode tape then keeps
+        no array that no rule reads (for ``add``, neither input nor output), so intermediates
+        are freed as the forward pass goes, as in hand-written code."""
+        args = tuple(args)
+        self.residuals = (ans, True if all(args) else False if not any(args) else args)
         return self
 
     def defbatch(self, rule: Callable) -> Primitive:

@@ -18,6 +18,8 @@ import collections
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+import numpy as _np
+
 _nodes: dict[type, tuple[Callable, Callable]] = {}
 
 
@@ -32,11 +34,12 @@ def register_pytree_node(cls: type, flatten: Callable, unflatten: Callable) -> N
 
 register_pytree_node(tuple, lambda x: (list(x), None), lambda _, c: tuple(c))
 register_pytree_node(list, lambda x: (list(x), None), lambda _, c: list(c))
-register_pytree_node(
-    dict,
-    lambda x: ([x[k] for k in sorted(x)], tuple(sorted(x))),
-    lambda keys, c: dict(zip(keys, c)),
-)
+def _sorted_items(x):
+    keys = sorted(x)
+    return [x[k] for k in keys], tuple(keys)
+
+
+register_pytree_node(dict, _sorted_items, lambda keys, c: dict(zip(keys, c)))
 register_pytree_node(type(None), lambda x: ([], None), lambda _, c: None)
 # OrderedDict keeps its order (it is part of its meaning); defaultdict keeps its factory.
 register_pytree_node(
@@ -53,8 +56,7 @@ register_pytree_node(
 
 def _dict_subclass_node(t):
     """Any other dict subclass: its items by sorted key, rebuilt with its own type."""
-    return (lambda x: ([x[k] for k in sorted(x)], tuple(sorted(x))),
-            lambda keys, c: t(zip(keys, c)))
+    return _sorted_items, lambda keys, c: t(zip(keys, c))
 
 
 class TreeDef(NamedTuple):
@@ -127,7 +129,20 @@ def _flatten(x, is_leaf, leaves: list) -> TreeDef:
         leaves.append(x)
         return LEAF
     children, aux = fns[0](x)
-    return TreeDef(t, aux, tuple([_flatten(c, is_leaf, leaves) for c in children]))
+    if is_leaf is not None:
+        return TreeDef(t, aux, tuple([_flatten(c, is_leaf, leaves) for c in children]))
+    tds = []
+    for c in children:  # leaves inline (no call per array): this runs on every grad call
+        tc = type(c)
+        if tc in _nodes or (tc not in _leaf_types and isinstance(c, (tuple, dict))):
+            tds.append(_flatten(c, None, leaves))
+        else:
+            leaves.append(c)
+            tds.append(LEAF)
+    return TreeDef(t, aux, tuple(tds))
+
+
+_leaf_types = frozenset([_np.ndarray, float, int, complex, bool, _np.float64, _np.float32])
 
 
 def tree_unflatten(treedef: TreeDef, leaves) -> Any:
@@ -142,7 +157,7 @@ def _build(td: TreeDef, it):
     if td.kind is None:
         return next(it)
     _, fns = _node_of_type(td.kind)
-    return fns[1](td.aux, [_build(c, it) for c in td.children])
+    return fns[1](td.aux, [next(it) if c is LEAF else _build(c, it) for c in td.children])
 
 
 def _node_of_type(t):

@@ -1,10 +1,12 @@
 """Reverse mode: a tape (Wengert list) recorded in execution order and walked backwards.
 
 Why: a recursive graph walk overflows Python's stack on long chains and revisits shared
-nodes; a tape indexed by position needs neither recursion nor a topological sort. Each node
-records its primitive, params, input values and output (the tape is data, not closures), so
-the backward pass calls the primitive's VJP rules from what was stored, skips every node that
-no cotangent reaches, and -- inside ``grad`` -- drops a node's saved values once used.
+nodes; a tape indexed by position needs neither recursion nor a topological sort. Each entry
+records its primitive, params and the inputs and output its VJP rules read (the tape is data,
+not closures; values no rule reads are kept as shape and dtype only, so they are freed when
+the user's code drops them), so the backward pass calls the primitive's VJP rules from what
+was stored, skips every node that no cotangent reaches, and -- inside ``grad`` -- drops each
+entry once used.
 
     >>> from chainrule import numpy as cnp
     >>> t = RevTrace(); x = t.new_leaf(2.0)
@@ -14,6 +16,8 @@ no cotangent reaches, and -- inside ``grad`` -- drops a node's saved values once
 """
 
 from __future__ import annotations
+
+from numpy import ndarray as _ndarray
 
 from .trace import Trace, Tracer, Zero, dtype_of, shape_of
 from .valuetypes import value_types
@@ -41,21 +45,70 @@ class _TupleGet:
 
 
 TUPLE_GET = _TupleGet()
-_new_node = object.__new__
+_new = object.__new__
+
+
+class ShapeDtype:
+    """What the tape keeps of a value that no VJP rule reads: its shape and dtype.
+
+    A rule that reads such a value anyway (a wrong ``defresiduals`` declaration) fails loudly
+    instead of computing with a stale or missing array.
+    """
+
+    __slots__ = ("shape", "dtype")
+
+    def __init__(self, shape, dtype) -> None:
+        self.shape = shape
+        self.dtype = dtype
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        n = 1
+        for d in self.shape:
+            n *= d
+        return n
+
+    def __array__(self, *args, **kwargs):
+        raise TypeError("a VJP rule read the value of an argument its primitive declared "
+                        "shape-only (defresiduals); declare it kept")
+
+    def __repr__(self) -> str:
+        return f"ShapeDtype({self.shape}, {self.dtype})"
+
+
+# Arrays smaller than this are kept even when no rule reads them: dropping them saves no
+# memory worth the bookkeeping. Tests set it to 0, so every declaration is exercised.
+SHAPE_ONLY_MIN_BYTES = 1 << 16
+
+
+def _shape_only(v):
+    """``v`` as the tape keeps it when no rule reads its value: an array of at least
+    ``SHAPE_ONLY_MIN_BYTES`` becomes its ShapeDtype; anything else stays as it is."""
+    if type(v) is _ndarray and v.nbytes >= SHAPE_ONLY_MIN_BYTES:
+        sd = _new(ShapeDtype)
+        sd.shape = v.shape
+        sd.dtype = v.dtype
+        return sd
+    return v
 
 
 class RevTracer(Tracer):
-    """A value recorded on a reverse-mode tape; it is also the tape node that made it."""
+    """A value recorded on a reverse-mode tape, at position ``_idx``.
 
-    __slots__ = ("_value", "_prim", "_params", "_args", "_parents", "_idx")
+    The tape entry (the node) is separate from the tracer: it keeps only what the VJP rules
+    read, so an intermediate that no rule needs is freed as soon as the user's code drops it
+    (JAX calls this residual selection).
+    """
 
-    def __init__(self, trace, value, prim, params, args, parents, idx):
+    __slots__ = ("_value", "_idx")
+
+    def __init__(self, trace, value, idx):
         self._trace = trace
         self._value = value
-        self._prim = prim
-        self._params = params
-        self._args = args
-        self._parents = parents
         self._idx = idx
 
     @property
@@ -71,15 +124,25 @@ class RevTracer(Tracer):
 
 
 class RevTrace(Trace):
-    __slots__ = ("tape",)
+    """A tape: one entry per traced value, in execution order. An entry is None for an input
+    (a leaf) and ``(prim, params, args, ans, parents)`` for a primitive's output, where
+    ``parents[k]`` is the tape position of argument ``k`` (None: a constant). With
+    ``keep_all`` every entry keeps all its arguments and output (for replaying the tape
+    forward); otherwise only those the primitive's ``residuals`` name."""
 
-    def __init__(self) -> None:
+    __slots__ = ("tape", "keep_all")
+
+    def __init__(self, keep_all: bool = False) -> None:
         super().__init__()
         self.tape: list = []
+        self.keep_all = keep_all
 
     def new_leaf(self, value) -> RevTracer:
-        t = RevTracer(self, value, None, None, None, None, len(self.tape))
-        self.tape.append(t)
+        t = _new(RevTracer)
+        t._trace = self
+        t._value = value
+        t._idx = len(self.tape)
+        self.tape.append(None)
         return t
 
     def process(self, prim, args, params):
@@ -87,16 +150,16 @@ class RevTrace(Trace):
             a = args[0]
             v = a._value
             vals = (v,)
-            parents = (a,)
+            parents = (a._idx,)
             lower = isinstance(v, Tracer)
         elif len(args) == 2:  # binary ops: unrolled, no lists
             a, b = args
             if type(a) is RevTracer and a._trace is self:
-                va, pa = a._value, a
+                va, pa = a._value, a._idx
             else:
                 va, pa = a, None
             if type(b) is RevTracer and b._trace is self:
-                vb, pb = b._value, b
+                vb, pb = b._value, b._idx
             else:
                 vb, pb = b, None
             vals = (va, vb)
@@ -109,34 +172,46 @@ class RevTrace(Trace):
             for a in args:
                 if type(a) is RevTracer and a._trace is self:
                     v = a._value
-                    parents.append(a)
+                    parents.append(a._idx)
                 else:
                     v = a
                     parents.append(None)
                 if isinstance(v, Tracer):
                     lower = True
                 vals.append(v)
+            vals = tuple(vals)
         tape = self.tape
         if tape is None:
             _escaped(self)
-        ans = prim(*vals, **params) if lower else prim.impl(*vals, **params)
+        if lower:
+            ans = prim(*vals, **params)
+        else:
+            ans = prim.impl(*vals, **params) if params else prim.impl(*vals)
         if prim.nondiff:
             return ans
-        node = _new_node(RevTracer)  # slots set inline: no __init__ frame on the hot path
-        node._trace = self
-        node._value = ans
-        node._prim = prim
-        node._params = params
-        node._args = vals
-        node._parents = parents
-        node._idx = len(tape)
-        tape.append(node)
+        out = _new(RevTracer)  # slots set inline: no __init__ frame on the hot path
+        out._trace = self
+        out._value = ans
+        idx = out._idx = len(tape)
+        saved = prim.residuals
+        if saved is None or self.keep_all:
+            tape.append((prim, params, vals, ans, parents))
+        else:
+            keep_ans, keep_args = saved
+            if keep_args is False:  # no argument's value is read (add, sum, reshape, ...)
+                n = len(vals)
+                vals = ((_shape_only(vals[0]),) if n == 1 else
+                        (_shape_only(vals[0]), _shape_only(vals[1])) if n == 2 else
+                        tuple(map(_shape_only, vals)))
+            elif keep_args is not True:  # True: every argument's value is read
+                vals = tuple([v if k else _shape_only(v) for v, k in zip(vals, keep_args)])
+            tape.append((prim, params, vals, ans if keep_ans else None, parents))
         if not prim.multiple_results:
-            return node
+            return out
         outs = []
         for i, v in enumerate(ans):
-            o = RevTracer(self, v, TUPLE_GET, i, None, (node,), len(tape))
-            tape.append(o)
+            o = RevTracer(self, v, len(tape))
+            tape.append((TUPLE_GET, i, None, None, (idx,)))
             outs.append(o)
         return tuple(outs)  # multiple-result impls return plain tuples
 
@@ -161,7 +236,7 @@ def backward(trace: RevTrace, seeds, free: bool = False) -> list:
     """Walk ``trace``'s tape backwards from ``seeds`` [(tracer, cotangent), ...].
 
     Returns the list of cotangents indexed by tape position (None where none arrived).
-    With ``free`` the tape's saved values are dropped as the walk passes them.
+    With ``free`` the tape's entries are dropped as the walk passes them.
     """
     tape = trace.tape
     cts: list = [None] * len(tape)
@@ -176,26 +251,21 @@ def backward(trace: RevTrace, seeds, free: bool = False) -> list:
         if g is None:
             continue
         node = tape[i]
-        prim = node._prim
-        if prim is None:  # a leaf: its cotangent is a result
+        if node is None:  # a leaf: its cotangent is a result
             continue
+        prim, params, args, ans, parents = node
         if prim is TUPLE_GET:
-            parent = node._parents[0]
-            j = parent._idx
+            j = parents[0]
             slots = cts[j]
             if slots is None:
-                slots = cts[j] = [None] * len(parent._value)
-            k = node._params
-            slots[k] = g if slots[k] is None else add_cotangents(slots[k], g)
+                slots = cts[j] = [None] * len(tape[j][3])
+            slots[params] = g if slots[params] is None else add_cotangents(slots[params], g)
         else:
             if prim.multiple_results:
-                g = tuple(Zero(v) if c is None else c for c, v in zip(g, node._value))
-            args = node._args
-            ans = node._value
-            params = node._params
+                g = tuple(Zero(v) if c is None else c for c, v in zip(g, ans))
             rules = prim.vjps
-            for k, p in enumerate(node._parents):
-                if p is None:
+            for k, j in enumerate(parents):
+                if j is None:
                     continue
                 try:
                     rule = rules[k]
@@ -206,13 +276,10 @@ def backward(trace: RevTrace, seeds, free: bool = False) -> list:
                 c = rule(g, ans, *args, **params) if params else rule(g, ans, *args)
                 if c is None or type(c) is Zero:
                     continue
-                j = p._idx
                 cts[j] = c if cts[j] is None else add_cotangents(cts[j], c)
         if free:
             cts[i] = None
             tape[i] = None
-            node._args = None
-            node._value = None
     if free:
         finish(trace)
     return cts

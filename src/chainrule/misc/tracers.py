@@ -29,16 +29,17 @@ class _Recording:
     def __init__(self, rt: RevTrace, n_in: int, out_leaves, out_td) -> None:
         self.n_in = n_in
         self.steps = []
-        for t in rt.tape:
-            if t._prim is None:
+        for entry in rt.tape:
+            if entry is None:  # an input
                 self.steps.append(None)
-            elif t._prim is TUPLE_GET:
-                self.steps.append((TUPLE_GET, t._parents[0]._idx, t._params))
+                continue
+            prim, params, args, _, parents = entry
+            if prim is TUPLE_GET:
+                self.steps.append((TUPLE_GET, parents[0], params))
             else:
-                consts = [None if p is not None else a
-                          for a, p in zip(t._args, t._parents, strict=True)]
-                where = [None if p is None else p._idx for p in t._parents]
-                self.steps.append((t._prim, t._params, consts, where))
+                consts = [None if j is not None else a
+                          for a, j in zip(args, parents, strict=True)]
+                self.steps.append((prim, params, consts, list(parents)))
         self.outs = [o._idx if type(o) is RevTracer and o._trace is rt else (None, o)
                      for o in out_leaves]
         self.out_td = out_td
@@ -71,7 +72,7 @@ def const_graph_unary(fun):
         leaves, td = tree_flatten(x)
         if recording:
             return recording[0].replay(leaves)
-        rt = RevTrace()
+        rt = RevTrace(keep_all=True)
         out = pending[0](tree_unflatten(td, [rt.new_leaf(v) for v in leaves]))
         out_leaves, out_td = tree_flatten(out)
         if not any(type(o) is RevTracer and o._trace is rt for o in out_leaves):

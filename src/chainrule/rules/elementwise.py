@@ -70,8 +70,10 @@ def _unbroadcast(c, x):
     return _fit(unbroadcast(c, x), x)
 
 
-def defunary(p: Primitive, deriv) -> Primitive:
-    """Give a unary elementwise primitive its rules from ``deriv(ans, x) = f'(x)``."""
+def defunary(p: Primitive, deriv, reads: str = "ans, x") -> Primitive:
+    """Give a unary elementwise primitive its rules from ``deriv(ans, x) = f'(x)``;
+    ``reads`` names what ``deriv`` reads ("ans", "x" or both): the tape keeps only that."""
+    p.defresiduals("ans" in reads, ("x" in reads,))
 
     def vjp(g, ans, x):
         c = g * deriv(ans, x)
@@ -135,6 +137,7 @@ def _convert_batch(vals, dims, dtype):
 
 
 convert_dtype = deflinear(Primitive("convert_dtype", _convert_impl), _convert_vjp)
+convert_dtype.defresiduals(False, (False,))
 convert_dtype.defbatch(_convert_batch)
 convert_dtype.__doc__ = """``convert_dtype(x, dtype=float32)``: ``x`` cast to ``dtype``,
 differentiable between inexact dtypes; the cotangent is cast back to ``x``'s dtype."""
@@ -155,15 +158,20 @@ def cast(x, dtype):
 add = elementwise("add", _np.add)
 add.defvjp(lambda g, ans, x, y: _unbroadcast(g, x), lambda g, ans, x, y: _unbroadcast(g, y))
 add.defjvp(lambda g, ans, x, y: g, lambda g, ans, x, y: g)
+add.defresiduals(False, (False, False))  # the VJPs read shapes and dtypes only
 subtract = elementwise("subtract", _np.subtract)
 subtract.defvjp(lambda g, ans, x, y: _unbroadcast(g, x),
                 lambda g, ans, x, y: _unbroadcast(negative(g), y))
 subtract.defjvp(lambda g, ans, x, y: g, lambda g, ans, x, y: negative(g))
+subtract.defresiduals(False, (False, False))
 negative = deflinear(elementwise("negative", _np.negative), lambda g, ans, x: _fit(negative(g), x))
+negative.defresiduals(False, (False,))
 positive = deflinear(elementwise("positive", _np.positive), lambda g, ans, x: _fit(g, x))
+positive.defresiduals(False, (False,))
 multiply = defbilinear(elementwise("multiply", _np.multiply),
                        lambda g, ans, x, y: _unbroadcast(g * y, x),
                        lambda g, ans, x, y: _unbroadcast(g * x, y))
+multiply.defresiduals(False, (True, True))
 divide = elementwise("divide", _np.divide)
 divide.defvjp(
     lambda g, ans, x, y: _unbroadcast(g / y, x),
@@ -173,6 +181,7 @@ divide.defjvp(
     lambda g, ans, x, y: g / y,
     lambda g, ans, x, y: negative(g) * ans / y,
 )
+divide.defresiduals(True, (False, True))
 true_divide = divide
 
 
@@ -203,13 +212,13 @@ def float_power(x1, x2):
     return power(cast(x1, dt), cast(x2, dt))
 
 
-square = defunary(elementwise("square", _np.square), lambda ans, x: 2 * x)
+square = defunary(elementwise("square", _np.square), lambda ans, x: 2 * x, reads="x")
 reciprocal = defunary(elementwise("reciprocal", _np.reciprocal),
                       lambda ans, x: negative(ans * ans))
 # sqrt and cbrt at 0: the derivative is +inf (the one-sided limit), as NumPy's arithmetic
 # gives; compose with a safe branch (where) when a finite value is wanted.
-sqrt = defunary(elementwise("sqrt", _np.sqrt), lambda ans, x: 0.5 / ans)
-cbrt = defunary(elementwise("cbrt", _np.cbrt), lambda ans, x: 1.0 / (3.0 * ans * ans))
+sqrt = defunary(elementwise("sqrt", _np.sqrt), lambda ans, x: 0.5 / ans, reads="ans")
+cbrt = defunary(elementwise("cbrt", _np.cbrt), lambda ans, x: 1.0 / (3.0 * ans * ans), reads="ans")
 
 # fmod and remainder: x - q*y with q an integer that is piecewise constant in (x, y), so
 # the partials are 1 and -q; q is read back from the exact result.
@@ -235,6 +244,7 @@ where_p.defvjp(
     lambda g, ans, c, x, y: _unbroadcast(where_p(c, g, zeros_like(g)), x),
     lambda g, ans, c, x, y: _unbroadcast(where_p(c, zeros_like(g), g), y),
 )
+where_p.defresiduals(False, (True, False, False))
 
 
 def _where_jvp(i):
@@ -362,13 +372,13 @@ def _no_out(name, out):
 _LN2 = _np.log(2.0)
 _LN10 = _np.log(10.0)
 
-exp = defunary(elementwise("exp", _np.exp), lambda ans, x: ans)
-exp2 = defunary(elementwise("exp2", _np.exp2), lambda ans, x: ans * _LN2)
-expm1 = defunary(elementwise("expm1", _np.expm1), lambda ans, x: ans + 1.0)
-log = defunary(elementwise("log", _np.log), lambda ans, x: 1.0 / x)
-log2 = defunary(elementwise("log2", _np.log2), lambda ans, x: 1.0 / (x * _LN2))
-log10 = defunary(elementwise("log10", _np.log10), lambda ans, x: 1.0 / (x * _LN10))
-log1p = defunary(elementwise("log1p", _np.log1p), lambda ans, x: 1.0 / (x + 1.0))
+exp = defunary(elementwise("exp", _np.exp), lambda ans, x: ans, reads="ans")
+exp2 = defunary(elementwise("exp2", _np.exp2), lambda ans, x: ans * _LN2, reads="ans")
+expm1 = defunary(elementwise("expm1", _np.expm1), lambda ans, x: ans + 1.0, reads="ans")
+log = defunary(elementwise("log", _np.log), lambda ans, x: 1.0 / x, reads="x")
+log2 = defunary(elementwise("log2", _np.log2), lambda ans, x: 1.0 / (x * _LN2), reads="x")
+log10 = defunary(elementwise("log10", _np.log10), lambda ans, x: 1.0 / (x * _LN10), reads="x")
+log1p = defunary(elementwise("log1p", _np.log1p), lambda ans, x: 1.0 / (x + 1.0), reads="x")
 # d/dx log(e^x + e^y) = e^(x - ans): never overflows since x <= ans.
 logaddexp = defbinary(elementwise("logaddexp", _np.logaddexp),
                       lambda ans, x, y: exp(x - ans), lambda ans, x, y: exp(y - ans))
@@ -378,20 +388,24 @@ logaddexp2 = defbinary(elementwise("logaddexp2", _np.logaddexp2),
 
 # --- trigonometric and hyperbolic ---------------------------------------------------------------
 
-sin = defunary(elementwise("sin", _np.sin), lambda ans, x: cos(x))
-cos = defunary(elementwise("cos", _np.cos), lambda ans, x: negative(sin(x)))
-tan = defunary(elementwise("tan", _np.tan), lambda ans, x: 1.0 + ans * ans)
-arcsin = defunary(elementwise("arcsin", _np.arcsin), lambda ans, x: 1.0 / sqrt(1.0 - x * x))
-arccos = defunary(elementwise("arccos", _np.arccos), lambda ans, x: -1.0 / sqrt(1.0 - x * x))
-arctan = defunary(elementwise("arctan", _np.arctan), lambda ans, x: 1.0 / (1.0 + x * x))
-sinh = defunary(elementwise("sinh", _np.sinh), lambda ans, x: cosh(x))
-cosh = defunary(elementwise("cosh", _np.cosh), lambda ans, x: sinh(x))
-tanh = defunary(elementwise("tanh", _np.tanh), lambda ans, x: 1.0 - ans * ans)
-arcsinh = defunary(elementwise("arcsinh", _np.arcsinh), lambda ans, x: 1.0 / sqrt(x * x + 1.0))
+sin = defunary(elementwise("sin", _np.sin), lambda ans, x: cos(x), reads="x")
+cos = defunary(elementwise("cos", _np.cos), lambda ans, x: negative(sin(x)), reads="x")
+tan = defunary(elementwise("tan", _np.tan), lambda ans, x: 1.0 + ans * ans, reads="ans")
+arcsin = defunary(elementwise("arcsin", _np.arcsin), lambda ans, x: 1.0 / sqrt(1.0 - x * x),
+                reads="x")
+arccos = defunary(elementwise("arccos", _np.arccos), lambda ans, x: -1.0 / sqrt(1.0 - x * x),
+                reads="x")
+arctan = defunary(elementwise("arctan", _np.arctan), lambda ans, x: 1.0 / (1.0 + x * x), reads="x")
+sinh = defunary(elementwise("sinh", _np.sinh), lambda ans, x: cosh(x), reads="x")
+cosh = defunary(elementwise("cosh", _np.cosh), lambda ans, x: sinh(x), reads="x")
+tanh = defunary(elementwise("tanh", _np.tanh), lambda ans, x: 1.0 - ans * ans, reads="ans")
+arcsinh = defunary(elementwise("arcsinh", _np.arcsinh), lambda ans, x: 1.0 / sqrt(x * x + 1.0),
+                reads="x")
 # 1/sqrt(x^2 - 1) as a product of square roots: no cancellation near x = 1.
 arccosh = defunary(elementwise("arccosh", _np.arccosh),
                    lambda ans, x: 1.0 / (sqrt(x - 1.0) * sqrt(x + 1.0)))
-arctanh = defunary(elementwise("arctanh", _np.arctanh), lambda ans, x: 1.0 / (1.0 - x * x))
+arctanh = defunary(elementwise("arctanh", _np.arctanh), lambda ans, x: 1.0 / (1.0 - x * x),
+                reads="x")
 asin, acos, atan = arcsin, arccos, arctan
 asinh, acosh, atanh = arcsinh, arccosh, arctanh
 
@@ -467,7 +481,7 @@ def _share(first, tie, like):
     if type(first) is _np.ndarray and type(tie) is _np.ndarray:
         # Plain comparisons (the weight carries no derivative): without ties the boolean mask
         # itself is the weight, as in a hand-written relu backward (g * (z > 0)).
-        if not tie.any():
+        if not _np.count_nonzero(tie):
             return first
         return first + _np.asarray(0.5, dtype=_np.result_type(dtype_of(like), _np.float16)) * tie
     dt = _np.result_type(dtype_of(like), _np.float16)
@@ -476,11 +490,15 @@ def _share(first, tie, like):
 
 
 def _max_weight(x, y):
-    return _share(greater(x, y), equal(x, y), x)
+    if isinstance(x, Tracer) or isinstance(y, Tracer):
+        return _share(greater(x, y), equal(x, y), x)
+    return _share(_np.greater(x, y), _np.equal(x, y), x)  # plain values: no dispatch
 
 
 def _min_weight(x, y):
-    return _share(less(x, y), equal(x, y), x)
+    if isinstance(x, Tracer) or isinstance(y, Tracer):
+        return _share(less(x, y), equal(x, y), x)
+    return _share(_np.less(x, y), _np.equal(x, y), x)
 
 
 def _fmax_weight(x, y):
@@ -499,8 +517,8 @@ def _extremum(name, impl, weight):
                      lambda ans, x, y: weight(y, x))
 
 
-maximum = _extremum("maximum", _np.maximum, _max_weight)
-minimum = _extremum("minimum", _np.minimum, _min_weight)
+maximum = _extremum("maximum", _np.maximum, _max_weight).defresiduals(False, (True, True))
+minimum = _extremum("minimum", _np.minimum, _min_weight).defresiduals(False, (True, True))
 fmax = _extremum("fmax", _np.fmax, _fmax_weight)
 fmin = _extremum("fmin", _np.fmin, _fmin_weight)
 

@@ -26,7 +26,15 @@ from .shape import expand_dims, reshape, squeeze, swapaxes, transpose  # noqa: F
 numpy = _np  # for the doctest
 
 
+def _plain_matrices(g, x, y) -> bool:
+    """Plain 2-D arrays (a first-order backward pass): the transposes are NumPy products."""
+    nd = _np.ndarray
+    return type(g) is nd and type(x) is nd and type(y) is nd and x.ndim == 2 == y.ndim
+
+
 def _matmul_vjp_x(g, ans, x, y):
+    if _plain_matrices(g, x, y):
+        return g @ y.T
     nx, ny = _np.ndim(x), _np.ndim(y)
     if nx == 1 and ny == 1:
         return g * y
@@ -40,6 +48,8 @@ def _matmul_vjp_x(g, ans, x, y):
 
 
 def _matmul_vjp_y(g, ans, x, y):
+    if _plain_matrices(g, x, y):
+        return x.T @ g
     nx, ny = _np.ndim(x), _np.ndim(y)
     if nx == 1 and ny == 1:
         return g * x
@@ -78,6 +88,7 @@ def _matmul_batch(vals, dims):
 
 
 matmul = defbilinear(Primitive("matmul", _np.matmul), _matmul_vjp_x, _matmul_vjp_y)
+matmul.defresiduals(False, (True, True))
 matmul.defbatch(_matmul_batch)
 
 

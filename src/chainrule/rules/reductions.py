@@ -26,8 +26,8 @@ import numpy as _np
 
 from ..core.batching import shift_axis
 from ..core.primitive import Primitive, deflinear
-from ..core.trace import Tracer, dtype_of, getval
-from ._util import keepdims_shape, lift_lists_in, normalize_axes
+from ..core.trace import Tracer, dtype_of, getval, shape_of
+from ._util import broadcast_view, keepdims_shape, lift_lists_in, normalize_axes
 from .elementwise import (
     _fit,
     _is_complex,
@@ -115,18 +115,27 @@ def _sum_impl(x, axis=None, keepdims=False, dtype=None):
 
 
 def _sum_vjp(g, ans, x, axis=None, keepdims=False, dtype=None):
-    shape = _np.shape(x)
+    shape = shape_of(x)
+    if dtype is None and (type(g) is _np.ndarray or isinstance(g, _np.generic)):
+        # plain values (a first-order backward pass): NumPy directly, a broadcast view
+        g = _np.asarray(g)
+        if not keepdims and axis is not None:
+            g = g.reshape(keepdims_shape(shape, normalize_axes(axis, len(shape))))
+        return _fit(broadcast_view(g, shape), x)
     if dtype is not None:
         g = cast(_fit(g, x), dtype_of(x))
     return _fit(broadcast_to(_expand(g, shape, axis, keepdims), shape=shape), x)
 
 
-sum_p = deflinear(Primitive("sum", _sum_impl), _sum_vjp)
+sum_p = deflinear(Primitive("sum", _sum_impl), _sum_vjp).defresiduals(False, (False,))
 sum_p.defbatch(_batch_reduce(sum_p))
 
 
 def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NOVALUE, where=_NOVALUE):
     """``numpy.sum``; differentiable."""
+    if dtype is None and out is None and initial is _NOVALUE and where is _NOVALUE and \
+            type(keepdims) is bool and (axis is None or type(axis) is int):
+        return sum_p(a, axis=axis, keepdims=keepdims, dtype=None)  # the common call, no checks
     _no_out("sum", out)
     a, dtype = _pre_cast(a, dtype)
     if _given(where):

@@ -34,7 +34,7 @@ import numpy as _np
 from ..core.batching import example_ndim, materialize
 from ..core.primitive import PerArgRules, Primitive, deflinear
 from ..core.trace import Tracer, getval
-from ._util import unbroadcast
+from ._util import broadcast_view, unbroadcast
 
 numpy = _np  # for the doctest
 
@@ -43,7 +43,7 @@ def _linear(name, impl, transpose, batch):
     p = Primitive(name, impl)
     deflinear(p, transpose)
     p.defbatch(batch)
-    return p
+    return p.defresiduals(False, (False,))  # transposes read the input's shape at most
 
 
 # --- reshape / transpose / moveaxis / broadcast_to ---------------------------------------
@@ -101,7 +101,7 @@ _moveaxis_p = _linear(
 
 
 def _broadcast_to_impl(x, shape):
-    return _np.broadcast_to(x, shape)
+    return broadcast_view(x, shape)
 
 
 def _broadcast_to_batch(vals, dims, shape):

@@ -44,6 +44,8 @@ def split_args(args: tuple, argnums):
 def check_differentiable(leaves, treedef, argnames, what: str) -> None:
     """Raise a TypeError naming the leaf whose dtype cannot carry a derivative."""
     for k, x in enumerate(leaves):
+        if type(x) is _np.ndarray and x.dtype.kind in "fc":
+            continue
         if type(x) in value_types:
             continue
         d = getattr(x, "dtype", None)
@@ -75,5 +77,5 @@ def as_array_leaf(x):
 
 def flatten_inputs(primals):
     leaves, td = tree_flatten(primals)
-    return [as_array_leaf(x) if isinstance(x, (list, int, float, complex, bool)) else x
-            for x in leaves], td
+    return [x if type(x) is _np.ndarray or not isinstance(x, (list, int, float, complex, bool))
+            else as_array_leaf(x) for x in leaves], td

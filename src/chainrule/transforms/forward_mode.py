@@ -121,7 +121,7 @@ def linearize(f: Callable, *primals):
     """
     from .reverse_mode import _own_copy, trace_vjp
 
-    rec = trace_vjp(f, primals, what="linearize")
+    rec = trace_vjp(f, primals, what="linearize", keep_all=True)
     tape = list(rec.trace.tape)
 
     def f_jvp(*tangents):
@@ -134,19 +134,19 @@ def linearize(f: Callable, *primals):
         tans: list = [None] * len(tape)
         for t, v in zip(rec.in_tracers, t_leaves):
             tans[t._idx] = v
-        for node in tape:
-            prim = node._prim
-            if prim is None:
+        for i, node in enumerate(tape):
+            if node is None:  # an input
                 continue
+            prim, params, args, ans, parents = node
             if prim is TUPLE_GET:
-                parent_t = tans[node._parents[0]._idx]
-                tans[node._idx] = None if parent_t is None else parent_t[node._params]
+                parent_t = tans[parents[0]]
+                tans[i] = None if parent_t is None else parent_t[params]
                 continue
-            args_t = [None if p is None else tans[p._idx] for p in node._parents]
-            t = _sum_tangents(prim, node._args, args_t, node._value, node._params)
+            args_t = [None if j is None else tans[j] for j in parents]
+            t = _sum_tangents(prim, args, args_t, ans, params)
             if t is not None and not prim.multiple_results:
-                t = _fit(t, node._value)
-            tans[node._idx] = t
+                t = _fit(t, ans)
+            tans[i] = t
         outs = []
         for o in rec.out_leaves:
             ours = type(o) is RevTracer and o._trace is rec.trace

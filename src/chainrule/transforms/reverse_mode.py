@@ -46,15 +46,16 @@ class Recorded(NamedTuple):
 
 
 def trace_vjp(f: Callable, primals: tuple, *, has_aux: bool = False, free: bool = False,
-              what: str = "vjp", argnames=None) -> Recorded:
+              what: str = "vjp", argnames=None, keep_all: bool = False) -> Recorded:
     """Run ``f(*primals)`` on a fresh tape.
 
     ``vjp_fn(ct)`` takes a cotangent shaped like ``out`` (None for a leaf means zero) and
     returns cotangents shaped like ``primals``. With ``free`` it may be called only once.
+    With ``keep_all`` the tape keeps every value (to be replayed forward, as ``linearize``).
     """
     leaves, td = flatten_inputs(primals)
     check_differentiable(leaves, td, argnames or [f"{i}" for i in range(len(primals))], what)
-    trace = RevTrace()
+    trace = RevTrace(keep_all)
     tracers = [trace.new_leaf(x) for x in leaves]
     out = f(*tree_unflatten(td, tracers))
     aux = None
