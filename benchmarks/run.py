@@ -40,6 +40,11 @@ def parse_args(argv=None):
     ap.add_argument("--clock", choices=("wall", "cpu"), default="wall",
                     help="wall time (default) or this process's CPU time, which does not count "
                          "waiting for a core on a machine shared with other work")
+    ap.add_argument("--malloc", choices=("reuse", "default"), default="reuse",
+                    help="reuse (default): glibc keeps freed memory for reuse "
+                         "(chainrule.allocator.tune_allocator), for every column alike, so that "
+                         "page faults on fresh temporaries -- which depend on what the process "
+                         "ran before -- do not decide the ratios; default: glibc as it comes")
     ap.add_argument("--json", default="", help="also write the results to this JSON file")
     return ap.parse_args(argv)
 
@@ -50,6 +55,11 @@ def main(argv=None) -> int:
 
     for w in pin_threads(args.threads):
         print("warning:", w, file=sys.stderr)
+    if args.malloc == "reuse":
+        from chainrule.allocator import tune_allocator
+
+        if not tune_allocator():
+            args.malloc = "default (not glibc)"
     from chainbench import report
 
     return report.main(args)

@@ -202,7 +202,7 @@ def run(names, size: str, columns, repeat: int, min_time: float, clock: str = "w
 
 def print_report(results, info, size, repeat, elapsed, clock="wall", out=sys.stdout):
     print(f"chainrule benchmarks ({size}; {repeat} round-robin rounds, medians of {clock} time; "
-          f"{info['threads']} thread(s); BLAS {info['blas']})", file=out)
+          f"{info['threads']} thread(s); BLAS {info['blas']}; malloc {info.get('malloc', 'default')})", file=out)
     print(f"machine: {info['cpu']}, nproc {info['nproc']}, Python {info['python']}", file=out)
     print("versions: " + ", ".join(f"{k} {v}" for k, v in info["versions"].items()), file=out)
     print("numpy column: time of the hand-written NumPy version; others: time / numpy's "
@@ -257,6 +257,7 @@ def main(args) -> int:
     load0 = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     results = run(names, size, columns, repeat, min_time, args.clock)
     info = machine()
+    info["malloc"] = getattr(args, "malloc", "default")
     if load0 is not None:
         info["loadavg_1min"] = [round(load0, 2), round(os.getloadavg()[0], 2)]
     print_report(results, info, size, repeat, time.perf_counter() - t0, args.clock)

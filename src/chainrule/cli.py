@@ -626,6 +626,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from .allocator import tune_allocator
+
+    tune_allocator()  # a program of ours: freed temporaries are reused, not page-faulted again
     try:
         if args.command == "demo":
             return cmd_demo(args)

@@ -49,6 +49,9 @@ class BatchTracer(Tracer):
         return self  # a batch has no single primal value
 
 
+_DIM0 = (0,)
+
+
 class BatchTrace(Trace):
     __slots__ = ("size",)
 
@@ -57,19 +60,25 @@ class BatchTrace(Trace):
         self.size = size
 
     def process(self, prim, args, params):
-        vals = []
-        dims = []
-        diagonal = False
-        for a in args:
-            if type(a) is BatchTracer and a._trace is self:
-                v = a._val
-                if type(v) is DiagonalBatch:
-                    diagonal = True
-                vals.append(v)
-                dims.append(0)
-            else:
-                vals.append(a)
-                dims.append(None)
+        if len(args) == 1:  # the hot unary case: the one argument is this trace's tracer
+            v = args[0]._val
+            vals = (v,)
+            dims = _DIM0
+            diagonal = type(v) is DiagonalBatch
+        else:
+            vals = []
+            dims = []
+            diagonal = False
+            for a in args:
+                if type(a) is BatchTracer and a._trace is self:
+                    v = a._val
+                    if type(v) is DiagonalBatch:
+                        diagonal = True
+                    vals.append(v)
+                    dims.append(0)
+                else:
+                    vals.append(a)
+                    dims.append(None)
         if diagonal:
             # A rule that knows the diagonal structure keeps it (or turns it into a cheap
             # row scaling); anything else sees the materialized matrix.
@@ -184,6 +193,14 @@ def example_ndim(v, d) -> int:
 def align_batched(vals, dims):
     """For elementwise ops: give each batched arg ones after its batch axis so that NumPy's
     right-aligned broadcasting pairs example axes with example axes."""
+    if len(vals) == 2:  # the common binary op: aligned already unless a batched one is lower
+        (a, b), (da, db) = vals, dims
+        ka = ndim_of(a) - (da is not None)
+        kb = ndim_of(b) - (db is not None)
+        if ka == kb or (ka > kb and db is None) or (kb > ka and da is None):
+            return vals
+    elif len(vals) == 1:
+        return vals
     ranks = [ndim_of(v) - (0 if d is None else 1) for v, d in zip(vals, dims)]
     rank = max(ranks)
     out = list(vals)

@@ -127,7 +127,10 @@ class JVPTrace(Trace):
                 if isinstance(p, Tracer):
                     lower = True
                 primals.append(p)
-        ans = prim(*primals, **params) if lower else prim.impl(*primals, **params)
+        if lower:
+            ans = prim(*primals, **params)
+        else:
+            ans = prim.impl(*primals, **params) if params else prim.impl(*primals)
         if prim.nondiff:
             return ans
         if _add is None:

@@ -24,6 +24,8 @@ def _zeros_like(x):
 
 
 def _ones_like(x):
+    if type(x) is _np.ndarray or isinstance(x, _np.generic):
+        return _np.ones(x.shape, x.dtype)
     from ..numpy import ones_like
 
     return ones_like(x)
@@ -74,7 +76,7 @@ def trace_vjp(f: Callable, primals: tuple, *, has_aux: bool = False, free: bool 
         if free and used[0]:
             raise RuntimeError("this vjp function freed its tape; it can be called only once")
         used[0] = True
-        ct_leaves, ct_td = tree_flatten(ct, is_leaf=lambda x: x is None)
+        ct_leaves, ct_td = tree_flatten(ct, is_leaf=_is_none)
         if len(ct_leaves) != len(out_leaves):
             raise ValueError(f"{what}: the cotangent has structure {ct_td}, the output {out_td}")
         ct_leaves = [_check_cotangent(what, o, c) for o, c in zip(out_leaves, ct_leaves)]
@@ -85,6 +87,10 @@ def trace_vjp(f: Callable, primals: tuple, *, has_aux: bool = False, free: bool 
         return tree_unflatten(td, grads)
 
     return Recorded(out_value, vjp_fn, aux, trace, tracers, out_leaves, out_td)
+
+
+def _is_none(x) -> bool:
+    return x is None
 
 
 def _check_cotangent(what: str, o, c):
@@ -108,10 +114,13 @@ def _cotangent_for(c, x):
     """The cotangent handed back for input ``x``: an array of x's dtype kind. A real input's
     cotangent is real: under the transpose convention only Re(c) pairs with a real tangent
     (autograd and JAX do the same)."""
+    if type(c) is _np.ndarray:
+        if not c.flags.writeable:
+            c = c.copy()  # a broadcast view from a rule: hand back an array one may modify
+        if c.dtype.kind != "c" or getattr(x, "dtype", None) is c.dtype:
+            return c  # the common case: a real array
     if type(c) in value_types:
         return c
-    if type(c) is _np.ndarray and not c.flags.writeable:
-        c = c.copy()  # a broadcast view from a rule: hand back an array the caller may modify
     if getattr(c, "dtype", None) is None:  # a Python scalar from a rule on Python scalars
         return _np.asarray(c, dtype=getattr(x, "dtype", None))
     if c.dtype.kind == "c":
@@ -220,6 +229,9 @@ def elementwise_grad(fun: Callable, argnum: int = 0, *, argnums=None):
 
 
 def _check_scalar(out) -> None:
+    if (type(out) is _np.ndarray or isinstance(out, _np.generic)) and out.shape == () and \
+            out.dtype.kind == "f":
+        return  # the common case: a real scalar
     if out is None or isinstance(out, (str, bytes)):
         raise TypeError(f"grad requires a scalar output, but the function returned "
                         f"{type(out).__name__}: return the value to differentiate")
