@@ -202,7 +202,8 @@ def run(names, size: str, columns, repeat: int, min_time: float, clock: str = "w
 
 def print_report(results, info, size, repeat, elapsed, clock="wall", out=sys.stdout):
     print(f"chainrule benchmarks ({size}; {repeat} round-robin rounds, medians of {clock} time; "
-          f"{info['threads']} thread(s); BLAS {info['blas']}; malloc {info.get('malloc', 'default')})", file=out)
+          f"{info['threads']} thread(s); BLAS {info['blas']}; "
+          f"malloc {info.get('malloc', 'default')})", file=out)
     print(f"machine: {info['cpu']}, nproc {info['nproc']}, Python {info['python']}", file=out)
     print("versions: " + ", ".join(f"{k} {v}" for k, v in info["versions"].items()), file=out)
     print("numpy column: time of the hand-written NumPy version; others: time / numpy's "
