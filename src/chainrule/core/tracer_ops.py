@@ -46,16 +46,17 @@ def _binary(name, reflected=False):
 
     # With a constant on the other side, this tracer's trace is the innermost one: go to it
     # directly (the most common traced op, x * 1.01, skips the dispatch loop).
+    # Two tracers of the same trace (x @ W inside grad) go there directly too.
     if reflected:
         def op(self, other):
             p = cell[0] if cell else prim()
-            if isinstance(other, Tracer):
+            if isinstance(other, Tracer) and other._trace is not self._trace:
                 return p(other, self)
             return self._trace.process(p, (other, self), _NO_PARAMS)
     else:
         def op(self, other):
             p = cell[0] if cell else prim()
-            if isinstance(other, Tracer):
+            if isinstance(other, Tracer) and other._trace is not self._trace:
                 return p(self, other)
             return self._trace.process(p, (self, other), _NO_PARAMS)
     op.__name__ = name

@@ -7,6 +7,8 @@ import numpy as _np
 from ..core.primitive import registry
 from ..core.trace import shape_of
 
+_broadcast_axes: dict = {}  # (g's shape, x's shape) -> x's axes of length 1 that g broadcast
+
 
 def unbroadcast(g, x):
     """Sum ``g`` down to ``x``'s shape, undoing NumPy broadcasting (the VJP of a broadcast)."""
@@ -15,10 +17,16 @@ def unbroadcast(g, x):
     if gshape == xshape:
         return g
     lead = len(gshape) - len(xshape)
-    ones = tuple(i + lead for i, n in enumerate(xshape) if n == 1 and gshape[i + lead] != 1)
+    key = (gshape, xshape)
+    ones = _broadcast_axes.get(key)
+    if ones is None:
+        if len(_broadcast_axes) > 4096:
+            _broadcast_axes.clear()
+        ones = _broadcast_axes[key] = tuple(
+            i + lead for i, n in enumerate(xshape) if n == 1 and gshape[i + lead] != 1)
     if type(g) is _np.ndarray:  # plain values (a first-order backward pass): NumPy directly
         if not ones:
-            return g.sum(axis=tuple(range(lead)))
+            return g.sum(axis=tuple(range(lead)) if lead != 1 else 0)
         g = g.sum(axis=tuple(range(lead)) + ones, keepdims=True)
         return g.reshape(xshape) if lead else g
     axes = tuple(range(lead)) + ones

@@ -18,6 +18,11 @@ def resolve_argnums(argnums, argnum):
 
 def split_args(args: tuple, argnums):
     """The differentiated arguments (a tuple) and a function that rebuilds the full args."""
+    if type(argnums) is int and 0 <= argnums < len(args):  # the common call: one argument
+        def rebuild_one(diff):
+            return args[:argnums] + tuple(diff) + args[argnums + 1:]
+
+        return (args[argnums],), rebuild_one, (argnums,)
     if isinstance(argnums, bool) or not (
             isinstance(argnums, int) or (isinstance(argnums, (tuple, list))
                                          and all(isinstance(i, int) for i in argnums))):
@@ -60,11 +65,12 @@ def check_differentiable(leaves, treedef, argnames, what: str) -> None:
 
 
 def _name(path: str, argnames) -> str:
-    # path starts with "[i]" for the i-th differentiated argument
+    # path starts with "[i]" for the i-th differentiated argument; argnames (None: the
+    # positions themselves) names it
     if path.startswith("["):
         close = path.index("]")
         i = int(path[1:close])
-        return f"{argnames[i]}{path[close + 1:]}"
+        return f"{i if argnames is None else argnames[i]}{path[close + 1:]}"
     return path
 
 

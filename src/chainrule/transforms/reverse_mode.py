@@ -56,7 +56,7 @@ def trace_vjp(f: Callable, primals: tuple, *, has_aux: bool = False, free: bool 
     With ``keep_all`` the tape keeps every value (to be replayed forward, as ``linearize``).
     """
     leaves, td = flatten_inputs(primals)
-    check_differentiable(leaves, td, argnames or [f"{i}" for i in range(len(primals))], what)
+    check_differentiable(leaves, td, argnames, what)
     trace = RevTrace(keep_all)
     tracers = [trace.new_leaf(x) for x in leaves]
     out = f(*tree_unflatten(td, tracers))
@@ -176,7 +176,7 @@ def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False, *, argnum=No
         diff, rebuild, nums = split_args(args, argnums)
         out, fn, aux, *_ = trace_vjp(lambda *d: fun(*rebuild(d), **kwargs), diff,
                                        has_aux=has_aux, free=True, what="grad",
-                                       argnames=[str(i) for i in nums])
+                                       argnames=nums)
         _check_scalar(out)
         grads = fn(_ones_like(out))
         g = grads[0] if isinstance(argnums, int) else grads
