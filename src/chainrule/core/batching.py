@@ -122,11 +122,11 @@ class DiagonalBatch:
     def __init__(self, d, offset: int = 0, n: int | None = None) -> None:
         self.d = d
         self.offset = offset
-        self.n = _np.shape(d)[0] if n is None else n
+        self.n = shape_of(d)[0] if n is None else n
 
     @property
     def k(self) -> int:
-        return _np.shape(self.d)[0]
+        return shape_of(self.d)[0]
 
     @property
     def shape(self) -> tuple:
@@ -148,7 +148,7 @@ class DiagonalBatch:
 
     def window(self, v):
         """The entries of an example-shaped vector ``v`` that these rows touch."""
-        if _np.ndim(v) == 0 or _np.shape(v)[0] == 1:
+        if ndim_of(v) == 0 or shape_of(v)[0] == 1:
             return v
         if self.offset == 0 and self.k == self.n:
             return v
@@ -173,7 +173,7 @@ def loop_batch(prim):
     """Fallback batching rule: call ``prim`` once per example and stack (correct, not fast)."""
 
     def rule(vals, dims, **params):
-        size = next(_np.shape(v)[0] for v, d in zip(vals, dims) if d is not None)
+        size = next(shape_of(v)[0] for v, d in zip(vals, dims) if d is not None)
         rows = [prim(*[v if d is None else v[i] for v, d in zip(vals, dims)], **params)
                 for i in range(size)]
         stack = _reg("stack")
@@ -222,7 +222,7 @@ def materialize(v, d, size):
     """Give an unbatched value a leading batch axis of ``size`` (a broadcast view)."""
     if d is not None:
         return v
-    return _reg("broadcast_to")(v, shape=(size,) + _np.shape(v))
+    return _reg("broadcast_to")(v, shape=(size,) + shape_of(v))
 
 
 def shift_axis(axis, ndim: int):

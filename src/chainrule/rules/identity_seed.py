@@ -18,10 +18,9 @@ Each rule returns ``(out, out_dim)`` or None to let the trace materialize the ro
 
 from __future__ import annotations
 
-import numpy as _np
-
 from ..core.batching import DiagonalBatch
 from ..core.primitive import registry
+from ..core.trace import ndim_of
 
 
 def _is_diag(v) -> bool:
@@ -30,7 +29,7 @@ def _is_diag(v) -> bool:
 
 def _elementwise_operand(v, d) -> bool:
     """An unbatched operand that broadcasts against a 1-D example without changing its shape."""
-    return d is None and _np.ndim(v) <= 1
+    return d is None and ndim_of(v) <= 1
 
 
 def _diag_multiply(vals, dims):
@@ -72,15 +71,15 @@ def _diag_matmul(vals, dims):
         return (x.d * y.d, 0) if x.same_rows(y) else None
     if _is_diag(x) and dims[1] is None:
         rows = slice(x.offset, x.offset + x.k)
-        if _np.ndim(y) == 2:  # example b: d_b * y[offset + b, :] -> a row scaling of y
+        if ndim_of(y) == 2:  # example b: d_b * y[offset + b, :] -> a row scaling of y
             return reshape(x.d, (-1, 1)) * y[rows], 0
-        if _np.ndim(y) == 1:
+        if ndim_of(y) == 1:
             return x.d * y[rows], 0
     if _is_diag(y) and dims[0] is None:
         cols = slice(y.offset, y.offset + y.k)
-        if _np.ndim(x) == 2:  # example b: d_b * x[:, offset + b] -> columns scaled, transposed
+        if ndim_of(x) == 2:  # example b: d_b * x[:, offset + b] -> columns scaled, transposed
             return transpose(x[:, cols] * y.d), 0
-        if _np.ndim(x) == 1:
+        if ndim_of(x) == 1:
             return x[cols] * y.d, 0
     return None
 

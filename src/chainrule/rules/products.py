@@ -20,6 +20,7 @@ import numpy as _np
 
 from ..core.batching import align_batched, example_ndim
 from ..core.primitive import PerArgRules, Primitive, defbilinear
+from ..core.trace import ndim_of, shape_of
 from ._util import unbroadcast
 from .shape import expand_dims, reshape, squeeze, swapaxes, transpose  # noqa: F401
 
@@ -35,7 +36,7 @@ def _plain_matrices(g, x, y) -> bool:
 def _matmul_vjp_x(g, ans, x, y):
     if _plain_matrices(g, x, y):
         return g @ y.T
-    nx, ny = _np.ndim(x), _np.ndim(y)
+    nx, ny = ndim_of(x), ndim_of(y)
     if nx == 1 and ny == 1:
         return g * y
     if nx == 1 and ny == 2:  # g (n,), y (k, n): gx = y @ g, a plain matrix-vector product
@@ -50,7 +51,7 @@ def _matmul_vjp_x(g, ans, x, y):
 def _matmul_vjp_y(g, ans, x, y):
     if _plain_matrices(g, x, y):
         return x.T @ g
-    nx, ny = _np.ndim(x), _np.ndim(y)
+    nx, ny = ndim_of(x), ndim_of(y)
     if nx == 1 and ny == 1:
         return g * x
     if nx == 2 and ny == 1:  # g (m,), x (m, k): gy = g @ x, a plain vector-matrix product
@@ -71,8 +72,8 @@ def _matmul_batch(vals, dims):
     if dims[0] is None and nx == 2 and ny == 1:  # x (m, k) @ y_b: (B, k) @ x.T
         return matmul(y, swapaxes(x, -1, -2)), 0
     if dims[1] is None and nx == 2 and ny == 2:  # x (B, m, k) @ y (k, n) as (B*m, k) @ y
-        s = _np.shape(x)
-        return reshape(matmul(reshape(x, (-1, s[-1])), y), s[:-1] + _np.shape(y)[-1:]), 0
+        s = shape_of(x)
+        return reshape(matmul(reshape(x, (-1, s[-1])), y), s[:-1] + shape_of(y)[-1:]), 0
     if nx == 1 and ny == 1 and dims[0] is not None and dims[1] is not None:
         from .reductions import sum as _sum
 
@@ -94,7 +95,7 @@ matmul.defbatch(_matmul_batch)
 
 def tensordot(a, b, axes=2):
     """``numpy.tensordot`` as one matrix product between transposed, reshaped operands."""
-    na, nb = _np.ndim(a), _np.ndim(b)
+    na, nb = ndim_of(a), ndim_of(b)
     if isinstance(axes, (int, _np.integer)):
         axes_a, axes_b = list(range(na - axes, na)), list(range(axes))
     else:
@@ -103,7 +104,7 @@ def tensordot(a, b, axes=2):
         axes_b = [axes_b] if isinstance(axes_b, (int, _np.integer)) else list(axes_b)
     axes_a = [i % na for i in axes_a]
     axes_b = [i % nb for i in axes_b]
-    sa, sb = _np.shape(a), _np.shape(b)
+    sa, sb = shape_of(a), shape_of(b)
     for i, j in zip(axes_a, axes_b, strict=True):
         if sa[i] != sb[j]:
             raise ValueError(f"tensordot: shape mismatch, a axis {i} has {sa[i]}, "
@@ -121,7 +122,7 @@ def dot(a, b, out=None):
     """``numpy.dot``: a product over a's last axis and b's second-to-last."""
     if out is not None:
         raise TypeError("dot(..., out=...) writes in place; use the returned array")
-    na, nb = _np.ndim(a), _np.ndim(b)
+    na, nb = ndim_of(a), ndim_of(b)
     if na == 0 or nb == 0:
         from .elementwise import multiply
 
@@ -239,8 +240,8 @@ def _pairwise(sa, sb, out, a, b):
     contract = [c for c in sa if c in sb and c not in out]
     if not contract:
         return None
-    work = _math.prod(_np.shape(a)) * _math.prod(
-        n for c, n in zip(sb, _np.shape(b), strict=True) if c not in sa)
+    work = _math.prod(shape_of(a)) * _math.prod(
+        n for c, n in zip(sb, shape_of(b), strict=True) if c not in sa)
     if work < _PAIRWISE_MIN_WORK:
         return None  # small: NumPy's einsum loop beats the Python set-up of a matmul
     a_sum = tuple(i for i, c in enumerate(sa) if c not in sb and c not in out)
@@ -251,8 +252,8 @@ def _pairwise(sa, sb, out, a, b):
     if b_sum:
         b = _np.sum(b, axis=b_sum)
         sb = "".join(c for i, c in enumerate(sb) if i not in b_sum)
-    size = dict(zip(sa, _np.shape(a), strict=True))
-    for c, n in zip(sb, _np.shape(b), strict=True):
+    size = dict(zip(sa, shape_of(a), strict=True))
+    for c, n in zip(sb, shape_of(b), strict=True):
         if size.setdefault(c, n) != n:
             return None
     batch = [c for c in out if c in sa and c in sb]
@@ -302,7 +303,7 @@ def _einsum_vjp_of(i):
         dt = _dtype(ops[i])
         letters, extra_subs, extra_ops = [], [], []
         seen = set()
-        for c, n in zip(si, _np.shape(ops[i]), strict=True):
+        for c, n in zip(si, shape_of(ops[i]), strict=True):
             if c in seen:  # a diagonal: tie a fresh letter to c through an identity
                 f = next(fresh)
                 letters.append(f)
@@ -372,7 +373,7 @@ def einsum(*operands, out=None, optimize=False, dtype=None, order="K", casting="
         else:
             subscripts = ",".join(subs)
     ops = [o if hasattr(o, "shape") else _np.asarray(o) for o in ops]
-    spec = _einsum_normalize(subscripts, [_np.shape(o) for o in ops])
+    spec = _einsum_normalize(subscripts, [shape_of(o) for o in ops])
     if dtype is not None:
         from .creation import astype
 
@@ -408,12 +409,12 @@ def outer(a, b, out=None):
 
 def inner(a, b):
     """``numpy.inner``: a sum over the last axes; differentiable."""
-    if _np.ndim(a) == 0 or _np.ndim(b) == 0:
+    if ndim_of(a) == 0 or ndim_of(b) == 0:
         return a * b
-    if _np.shape(a)[-1] != _np.shape(b)[-1]:
-        raise ValueError(f"inner: shapes {_np.shape(a)} and {_np.shape(b)} not aligned: last "
+    if shape_of(a)[-1] != shape_of(b)[-1]:
+        raise ValueError(f"inner: shapes {shape_of(a)} and {shape_of(b)} not aligned: last "
                          f"dimensions differ")
-    if _np.ndim(a) == 1 and _np.ndim(b) == 1:
+    if ndim_of(a) == 1 and ndim_of(b) == 1:
         return matmul(a, b)
     return tensordot(a, b, axes=([-1], [-1]))
 
@@ -421,9 +422,9 @@ def inner(a, b):
 def vdot(a, b):
     """``numpy.vdot``: the flattened dot product, conjugating ``a``; differentiable."""
     a, b = reshape(a, (-1,)), reshape(b, (-1,))
-    if _np.shape(a) != _np.shape(b):
-        raise ValueError(f"vdot: vectors have different lengths ({_np.shape(a)[0]} and "
-                         f"{_np.shape(b)[0]})")
+    if shape_of(a) != shape_of(b):
+        raise ValueError(f"vdot: vectors have different lengths ({shape_of(a)[0]} and "
+                         f"{shape_of(b)[0]})")
     return matmul(_conj(a), b)
 
 
@@ -452,7 +453,7 @@ def vecmat(x1, x2, /, *, out=None, **kwargs):
 
 def kron(a, b):
     """``numpy.kron``: interleave the axes of a and b, multiply, merge; differentiable."""
-    sa, sb = _np.shape(a), _np.shape(b)
+    sa, sb = shape_of(a), shape_of(b)
     nd = max(len(sa), len(sb))
     sa = (1,) * (nd - len(sa)) + tuple(sa)
     sb = (1,) * (nd - len(sb)) + tuple(sb)
@@ -469,10 +470,10 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
         axisa = axisb = axisc = axis
     a = moveaxis(a, axisa, -1)
     b = moveaxis(b, axisb, -1)
-    na, nb = _np.shape(a)[-1], _np.shape(b)[-1]
+    na, nb = shape_of(a)[-1], shape_of(b)[-1]
     if na not in (2, 3) or nb not in (2, 3):
         raise ValueError("incompatible dimensions for cross product\n(dimension must be 2 or 3)")
-    shape = _np.broadcast_shapes(_np.shape(a)[:-1], _np.shape(b)[:-1])
+    shape = _np.broadcast_shapes(shape_of(a)[:-1], shape_of(b)[:-1])
     a0, a1 = a[..., 0], a[..., 1]
     b0, b1 = b[..., 0], b[..., 1]
     z = a0 * b1 - a1 * b0
@@ -498,7 +499,7 @@ def _conv(a, v, mode):
     one gather and one matrix-vector product (O(L m) memory for L outputs)."""
     from .shape import concatenate, getitem
 
-    n, m = _np.shape(a)[0], _np.shape(v)[0]
+    n, m = shape_of(a)[0], shape_of(v)[0]
     if mode == "full":
         ks = _np.arange(0, n + m - 1)
     elif mode == "same":
@@ -517,12 +518,12 @@ def _conv(a, v, mode):
 
 
 def _check_1d(name, a, v):
-    if _np.ndim(a) != 1 or _np.ndim(v) != 1:
+    if ndim_of(a) != 1 or ndim_of(v) != 1:
         raise ValueError(f"{name}: object too deep for desired array (inputs must be 1-D, got "
-                         f"shapes {_np.shape(a)} and {_np.shape(v)})")
-    if _np.shape(a)[0] == 0:
+                         f"shapes {shape_of(a)} and {shape_of(v)})")
+    if shape_of(a)[0] == 0:
         raise ValueError(f"{name}: a cannot be empty")
-    if _np.shape(v)[0] == 0:
+    if shape_of(v)[0] == 0:
         raise ValueError(f"{name}: v cannot be empty")
 
 
@@ -534,7 +535,7 @@ def convolve(a, v, mode="full"):
     """``numpy.convolve`` (modes 'full', 'same', 'valid'); differentiable in both."""
     a, v = _as_array(a), _as_array(v)
     _check_1d("convolve", a, v)
-    if _np.shape(v)[0] > _np.shape(a)[0]:
+    if shape_of(v)[0] > shape_of(a)[0]:
         a, v = v, a
     return _conv(a, v, mode)
 
@@ -543,7 +544,7 @@ def correlate(a, v, mode="valid"):
     """``numpy.correlate``: c[k] = sum_n a[n + k] conj(v[n]); differentiable in both."""
     a, v = _as_array(a), _as_array(v)
     _check_1d("correlate", a, v)
-    if _np.shape(v)[0] > _np.shape(a)[0]:
+    if shape_of(v)[0] > shape_of(a)[0]:
         # NumPy swaps the operands and reverses: c(a, v) = conj(flip(c(v, a)))
         return _conj(correlate(v, a, mode)[::-1])
     return _conv(a, _conj(v[::-1]), mode)
@@ -556,10 +557,10 @@ def polyval(p, x):
 
     p = asarray(p) if isinstance(p, (list, tuple)) else p
     x = _as_array(x)
-    if _np.ndim(p) != 1:
-        raise ValueError(f"polyval: p must be 1-D (got shape {_np.shape(p)})")
+    if ndim_of(p) != 1:
+        raise ValueError(f"polyval: p must be 1-D (got shape {shape_of(p)})")
     y = zeros_like(x) + p[0]
-    for k in range(1, _np.shape(p)[0]):
+    for k in range(1, shape_of(p)[0]):
         y = y * x + p[k]
     return y
 
