@@ -121,25 +121,43 @@ def _flat_tuple(n: int) -> TreeDef:
 
 
 def _flatten(x, is_leaf, leaves: list) -> TreeDef:
-    if is_leaf is not None and is_leaf(x):
-        leaves.append(x)
-        return LEAF
-    t, fns = _node_of(x)
-    if t is None:
-        leaves.append(x)
-        return LEAF
-    children, aux = fns[0](x)
     if is_leaf is not None:
-        return TreeDef(t, aux, tuple([_flatten(c, is_leaf, leaves) for c in children]))
+        if is_leaf(x):
+            leaves.append(x)
+            return LEAF
+        t, fns = _node_of(x)
+        if t is None:
+            leaves.append(x)
+            return LEAF
+        children, aux = fns[0](x)
+        return _tuple_new(TreeDef, (t, aux, tuple([_flatten(c, is_leaf, leaves)
+                                                    for c in children])))
+    t = type(x)
+    # The built-in containers inline (this runs on every grad call): no registry lookup.
+    if t is dict:
+        aux = tuple(sorted(x))
+        children = [x[k] for k in aux]
+    elif t is tuple or t is list:
+        aux = None
+        children = x
+    else:
+        t, fns = _node_of(x)
+        if t is None:
+            leaves.append(x)
+            return LEAF
+        children, aux = fns[0](x)
     tds = []
-    for c in children:  # leaves inline (no call per array): this runs on every grad call
+    for c in children:  # leaves inline too: no call per array
         tc = type(c)
         if tc in _nodes or (tc not in _leaf_types and isinstance(c, (tuple, dict))):
             tds.append(_flatten(c, None, leaves))
         else:
             leaves.append(c)
             tds.append(LEAF)
-    return TreeDef(t, aux, tuple(tds))
+    return _tuple_new(TreeDef, (t, aux, tuple(tds)))
+
+
+_tuple_new = tuple.__new__  # a TreeDef without NamedTuple's Python-level __new__
 
 
 _leaf_types = frozenset([_np.ndarray, float, int, complex, bool, _np.float64, _np.float32])
@@ -154,10 +172,17 @@ def tree_unflatten(treedef: TreeDef, leaves) -> Any:
 
 
 def _build(td: TreeDef, it):
-    if td.kind is None:
+    kind, aux, kids = td
+    if kind is None:
         return next(it)
-    _, fns = _node_of_type(td.kind)
-    return fns[1](td.aux, [next(it) if c is LEAF else _build(c, it) for c in td.children])
+    children = [next(it) if c is LEAF else _build(c, it) for c in kids]
+    if kind is dict:
+        return dict(zip(aux, children))
+    if kind is tuple:
+        return tuple(children)
+    if kind is list:
+        return children
+    return _node_of_type(kind)[1][1](aux, children)
 
 
 def _node_of_type(t):

@@ -145,14 +145,47 @@ class RevTrace(Trace):
         self.tape.append(None)
         return t
 
+    def _outputs(self, prim, params, vals, ans, parents):
+        """The tracers of a multiple-result primitive: one tape entry for the call, one per
+        output reading it."""
+        tape = self.tape
+        idx = len(tape)
+        tape.append((prim, params, vals, ans, parents))
+        outs = []
+        for i, v in enumerate(ans):
+            outs.append(RevTracer(self, v, len(tape)))
+            tape.append((TUPLE_GET, i, None, None, (idx,)))
+        return tuple(outs)  # multiple-result impls return plain tuples
+
     def process(self, prim, args, params):
-        if len(args) == 1:  # the hot unary case: the one argument is this trace's tracer
+        if len(args) == 1:  # the hot unary case, start to end: the argument is our tracer
+            tape = self.tape
+            if tape is None:
+                _escaped(self)
             a = args[0]
             v = a._value
-            vals = (v,)
-            parents = (a._idx,)
-            lower = isinstance(v, Tracer)
-        elif len(args) == 2:  # binary ops: unrolled, no lists
+            if isinstance(v, Tracer):
+                ans = prim(v, **params)
+            else:
+                ans = prim.impl(v, **params) if params else prim.impl(v)
+            if prim.nondiff:
+                return ans
+            saved = prim.residuals
+            if saved is None or self.keep_all:
+                keep_ans = True
+            else:
+                keep_ans = saved[0]
+                if saved[1] is False:
+                    v = _shape_only(v)
+            if prim.multiple_results:
+                return self._outputs(prim, params, (v,), ans, (a._idx,))
+            out = _new(RevTracer)  # slots set inline: no __init__ frame on the hot path
+            out._trace = self
+            out._value = ans
+            out._idx = len(tape)
+            tape.append((prim, params, (v,), ans if keep_ans else None, (a._idx,)))
+            return out
+        if len(args) == 2:  # binary ops: unrolled, no lists
             a, b = args
             if type(a) is RevTracer and a._trace is self:
                 va, pa = a._value, a._idx
@@ -189,31 +222,23 @@ class RevTrace(Trace):
             ans = prim.impl(*vals, **params) if params else prim.impl(*vals)
         if prim.nondiff:
             return ans
-        out = _new(RevTracer)  # slots set inline: no __init__ frame on the hot path
-        out._trace = self
-        out._value = ans
-        idx = out._idx = len(tape)
         saved = prim.residuals
-        if saved is None or self.keep_all:
-            tape.append((prim, params, vals, ans, parents))
-        else:
+        keep_ans = True
+        if saved is not None and not self.keep_all:
             keep_ans, keep_args = saved
             if keep_args is False:  # no argument's value is read (add, sum, reshape, ...)
-                n = len(vals)
-                vals = ((_shape_only(vals[0]),) if n == 1 else
-                        (_shape_only(vals[0]), _shape_only(vals[1])) if n == 2 else
+                vals = ((_shape_only(vals[0]), _shape_only(vals[1])) if len(vals) == 2 else
                         tuple(map(_shape_only, vals)))
             elif keep_args is not True:  # True: every argument's value is read
                 vals = tuple([v if k else _shape_only(v) for v, k in zip(vals, keep_args)])
-            tape.append((prim, params, vals, ans if keep_ans else None, parents))
-        if not prim.multiple_results:
-            return out
-        outs = []
-        for i, v in enumerate(ans):
-            o = RevTracer(self, v, len(tape))
-            tape.append((TUPLE_GET, i, None, None, (idx,)))
-            outs.append(o)
-        return tuple(outs)  # multiple-result impls return plain tuples
+        if prim.multiple_results:
+            return self._outputs(prim, params, vals, ans, parents)
+        out = _new(RevTracer)  # slots set inline: no __init__ frame on the hot path
+        out._trace = self
+        out._value = ans
+        out._idx = len(tape)
+        tape.append((prim, params, vals, ans if keep_ans else None, parents))
+        return out
 
 
 def finish(trace: RevTrace) -> None:
