@@ -206,3 +206,15 @@ def test_debug_flag_accepted_after_the_command(tmp_path, capsys):
     code, _, err = run_main(["train", "--data", str(tmp_path / "missing.csv"), "--debug",
                              "--out", str(tmp_path / "o")], capsys)
     assert code == 2 and "cannot read" in err and "unrecognized" not in err
+
+
+def test_failed_run_leaves_no_output_directory(tmp_path, capsys):
+    out = tmp_path / "never-made"
+    code, _, err = run_main(["train", "--data", str(tmp_path / "missing.csv"),
+                             "--out", str(out)], capsys)
+    assert code == 2 and "cannot read" in err
+    assert not out.exists()
+    a_file = tmp_path / "f"
+    a_file.write_text("x")
+    code, _, err = run_main(["train", "--data", "digits", "--out", str(a_file / "sub")], capsys)
+    assert code == 2 and "is not a writable directory" in err

@@ -348,7 +348,7 @@ def train_model(ds: Dataset, task: str, hidden, epochs: int, lr: float, batch_si
 
     n = ds.X.shape[0]
     if n < 4:
-        raise CLIError(f"{ds.source}: only {n} examples; need at least 4 to train and test")
+        raise CLIError(f"{ds.source}: only {n} example{'s' if n != 1 else ''}; need at least 4 to train and test")
     if ds.X.shape[1] == 0:
         raise CLIError(f"{ds.source}: no feature columns besides the label")
     if task == "classify":
@@ -481,13 +481,20 @@ def _gradient_check(log=print) -> None:
 
 
 def _check_out_dir(path: str) -> None:
-    """Fail before training, not after, when the output directory cannot be written."""
-    try:
-        os.makedirs(path, exist_ok=True)
-    except OSError as e:
-        raise CLIError(f"--out {path!r} cannot be created: {e.strerror or e}") from None
-    if not os.access(path, os.W_OK):
-        raise CLIError(f"--out {path!r} is not writable")
+    """Fail before training, not after, when the output directory cannot be written. Nothing
+    is created here (a run that fails on its data leaves no empty directory behind)."""
+    if os.path.exists(path):
+        if not os.path.isdir(path):
+            raise CLIError(f"--out {path!r} cannot be created: it is a file")
+        if not os.access(path, os.W_OK):
+            raise CLIError(f"--out {path!r} is not writable")
+        return
+    parent = os.path.dirname(os.path.abspath(path))
+    while not os.path.exists(parent):
+        parent = os.path.dirname(parent)
+    if not os.path.isdir(parent) or not os.access(parent, os.W_OK):
+        raise CLIError(f"--out {path!r} cannot be created: {parent!r} is not a writable "
+                       "directory")
 
 
 def cmd_demo(args) -> int:
@@ -519,7 +526,7 @@ def cmd_demo(args) -> int:
           f"{'identical predictions' if summary['reload_identical'] else 'PREDICTIONS DIFFER'})")
     print(f"          {summary['plot']}")
     print(f"          {os.path.join(args.out, 'history.json')}, "
-          f"{os.path.join(args.out, 'model.json')}")
+          f"{os.path.join(args.out, 'model.json')}, {os.path.join(args.out, 'summary.json')}")
     print(f"   demo finished in {time.perf_counter() - t_start:.1f}s "
           f"({'meets' if acc >= 0.97 else 'BELOW'} the 97% target)")
     return 0 if acc >= 0.97 or args.epochs < DEMO_EPOCHS else 1
@@ -585,8 +592,8 @@ def build_parser() -> argparse.ArgumentParser:
                           help="the seed's Jacobian and chain-rule examples, then an MLP "
                                "trained by backprop on handwritten digits")
     demo.add_argument("--out", default="chainrule-demo",
-                      help="directory for params.npz, training.png, history.json "
-                           "(default ./chainrule-demo)")
+                      help="directory for params.npz, training.png, history.json, model.json "
+                           "and summary.json (default ./chainrule-demo)")
     demo.add_argument("--epochs", type=int, default=DEMO_EPOCHS,
                       help=f"training epochs (default {DEMO_EPOCHS})")
     demo.add_argument("--seed", type=int, default=0, help="the random seed (default 0)")
@@ -604,20 +611,24 @@ def build_parser() -> argparse.ArgumentParser:
                        help="auto (default): classify when the labels are text or a few "
                             "distinct integers, else regress")
     train.add_argument("--hidden", default="128,64", help="hidden layer sizes (default 128,64)")
-    train.add_argument("--epochs", type=int, default=30)
+    train.add_argument("--epochs", type=int, default=30, help="training epochs (default 30)")
     train.add_argument("--lr", type=float, default=1e-3, help="learning rate (default 1e-3)")
-    train.add_argument("--batch-size", type=int, default=32)
+    train.add_argument("--batch-size", type=int, default=32, help="minibatch size (default 32)")
     train.add_argument("--optimizer", choices=("adam", "adamw", "sgd", "rmsprop", "adagrad"),
                        default="adam")
     train.add_argument("--schedule", choices=("cosine", "constant", "warmup_cosine"),
                        default="cosine", help="learning-rate schedule (default cosine decay)")
-    train.add_argument("--weight-decay", type=float, default=0.0)
-    train.add_argument("--dropout", type=float, default=0.0)
+    train.add_argument("--weight-decay", type=float, default=0.0,
+                       help="decoupled weight decay (default 0)")
+    train.add_argument("--dropout", type=float, default=0.0,
+                       help="dropout rate after each hidden layer (default 0)")
     train.add_argument("--patience", type=int, default=None,
                        help="stop after this many epochs without validation improvement")
-    train.add_argument("--test-size", type=float, default=0.25)
-    train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--out", default="chainrule-train", help="output directory")
+    train.add_argument("--test-size", type=float, default=0.25,
+                       help="fraction held out for testing (default 0.25)")
+    train.add_argument("--seed", type=int, default=0, help="the random seed (default 0)")
+    train.add_argument("--out", default="chainrule-train",
+                       help="output directory (default ./chainrule-train)")
     train.add_argument("--no-plot", action="store_true", help="skip the PNG plot")
     train.add_argument("--quiet", action="store_true", help="no progress bar or epoch lines")
     return parser
