@@ -348,7 +348,8 @@ def train_model(ds: Dataset, task: str, hidden, epochs: int, lr: float, batch_si
 
     n = ds.X.shape[0]
     if n < 4:
-        raise CLIError(f"{ds.source}: only {n} example{'s' if n != 1 else ''}; need at least 4 to train and test")
+        raise CLIError(f"{ds.source}: only {n} example{'s' if n != 1 else ''}; need at least 4 "
+                       "to train and test")
     if ds.X.shape[1] == 0:
         raise CLIError(f"{ds.source}: no feature columns besides the label")
     if task == "classify":
