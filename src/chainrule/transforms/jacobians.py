@@ -128,13 +128,12 @@ def _jac_from_recording(rec, diff, single: bool, chunk_size):
     for i, o in enumerate(out_leaves):
         oshape = shape_of(o)
 
-        def row(c, i=i):
+        def row(c, i=i):  # the seed is made here, of the output's shape: no checks needed
             cts = [None] * len(out_leaves)
             cts[i] = c
-            return rec.vjp_fn(tree_unflatten(out_td, cts))
+            return rec.pullback(cts)
 
-        rows = _vmap_basis(row, oshape, dtype_of(o), chunk_size, n_in)
-        r_leaves, _ = tree_flatten(rows)
+        r_leaves = _vmap_basis(row, oshape, dtype_of(o), chunk_size, n_in)
         blocks.append(tree_unflatten(in_td, [
             _reshape(r, oshape + shape_of(x)) for r, x in zip(r_leaves, in_leaves)]))
     blocks = [b[0] if single else b for b in blocks]
@@ -244,8 +243,8 @@ def jacobian(f: Callable, argnums=0, has_aux: bool = False, *, chunk_size: int |
         single = isinstance(argnums, int)
         rec = trace_vjp(g, diff, has_aux=has_aux, what="jacobian")
         in_leaves, out_leaves = tree_flatten(diff)[0], tree_flatten(rec.out)[0]
-        n_in = sum(_np.size(x) for x in in_leaves)
-        n_out = sum(_np.size(o) for o in out_leaves)
+        n_in = sum(math.prod(shape_of(x)) for x in in_leaves)
+        n_out = sum(math.prod(shape_of(o)) for o in out_leaves)
         complex_in = any(_is_complex(x) for x in in_leaves)
         complex_out = any(_is_complex(o) for o in out_leaves)
         if complex_in and complex_out and not holomorphic:

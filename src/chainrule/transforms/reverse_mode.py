@@ -45,6 +45,7 @@ class Recorded(NamedTuple):
     in_tracers: list
     out_leaves: list
     out_treedef: Any
+    pullback: Callable  # checked cotangent leaves -> input cotangent leaves (no pytrees)
 
 
 def trace_vjp(f: Callable, primals: tuple, *, has_aux: bool = False, free: bool = False,
@@ -72,21 +73,27 @@ def trace_vjp(f: Callable, primals: tuple, *, has_aux: bool = False, free: bool 
     out_value = tree_unflatten(out_td, [_value(o, trace) for o in out_leaves])
     used = [False]
 
-    def vjp_fn(ct):
+    def pullback(ct_leaves):
         if free and used[0]:
             raise RuntimeError("this vjp function freed its tape; it can be called only once")
         used[0] = True
+        cts = backward(trace, [(o, c) for o, c in zip(out_leaves, ct_leaves)
+                               if c is not None and type(c) is not Zero], free=free)
+        return [_zeros_like(x) if cts[t._idx] is None else _cotangent_for(cts[t._idx], x)
+                for t, x in zip(tracers, leaves)]
+
+    def vjp_fn(ct):
         ct_leaves, ct_td = tree_flatten(ct, is_leaf=_is_none)
         if len(ct_leaves) != len(out_leaves):
             raise ValueError(f"{what}: the cotangent has structure {ct_td}, the output {out_td}")
-        ct_leaves = [_check_cotangent(what, o, c) for o, c in zip(out_leaves, ct_leaves)]
-        cts = backward(trace, [(o, c) for o, c in zip(out_leaves, ct_leaves)
-                               if c is not None and type(c) is not Zero], free=free)
-        grads = [_zeros_like(x) if cts[t._idx] is None else _cotangent_for(cts[t._idx], x)
-                 for t, x in zip(tracers, leaves)]
-        return tree_unflatten(td, grads)
+        return tree_unflatten(td, pullback([_check_cotangent(what, o, c)
+                                            for o, c in zip(out_leaves, ct_leaves)]))
 
-    return Recorded(out_value, vjp_fn, aux, trace, tracers, out_leaves, out_td)
+    return _tuple_new(Recorded, (out_value, vjp_fn, aux, trace, tracers, out_leaves, out_td,
+                                 pullback))
+
+
+_tuple_new = tuple.__new__  # a Recorded without NamedTuple's Python-level __new__
 
 
 def _is_none(x) -> bool:
