@@ -120,10 +120,15 @@ def _reshape(x, shape):
     return reshape(x, shape)
 
 
+def _total_size(leaves) -> int:
+    """How many numbers the leaves hold together (one side of a Jacobian)."""
+    return sum(math.prod(shape_of(x)) for x in leaves)
+
+
 def _jac_from_recording(rec, diff, single: bool, chunk_size):
     out_leaves, out_td = tree_flatten(rec.out)
     in_leaves, in_td = tree_flatten(diff)
-    n_in = sum(math.prod(shape_of(x)) for x in in_leaves)
+    n_in = _total_size(in_leaves)
     blocks = []
     for i, o in enumerate(out_leaves):
         oshape = shape_of(o)
@@ -243,8 +248,7 @@ def jacobian(f: Callable, argnums=0, has_aux: bool = False, *, chunk_size: int |
         single = isinstance(argnums, int)
         rec = trace_vjp(g, diff, has_aux=has_aux, what="jacobian")
         in_leaves, out_leaves = tree_flatten(diff)[0], tree_flatten(rec.out)[0]
-        n_in = sum(math.prod(shape_of(x)) for x in in_leaves)
-        n_out = sum(math.prod(shape_of(o)) for o in out_leaves)
+        n_in, n_out = _total_size(in_leaves), _total_size(out_leaves)
         complex_in = any(_is_complex(x) for x in in_leaves)
         complex_out = any(_is_complex(o) for o in out_leaves)
         if complex_in and complex_out and not holomorphic:
