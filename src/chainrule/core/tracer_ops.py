@@ -158,7 +158,16 @@ def _numpy_name(func) -> str:
     return ".".join(mod + [func.__name__])
 
 
+# ufunc -> chainrule function, for the plain call ``ufunc(*inputs)`` (an array on the left of
+# an operator, ``Y * x``, comes here): looked up once per ufunc, not on every call.
+_ufunc_fns: dict = {}
+
+
 def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
+    if method == "__call__" and not kwargs:
+        fn = _ufunc_fns.get(ufunc)
+        if fn is not None:
+            return fn(*inputs)
     name = ufunc.__name__
     if kwargs.get("out") is not None:
         raise TypeError(f"numpy.{name}(..., out=...) writes in place, which a traced value cannot "
@@ -167,6 +176,7 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
     if method == "__call__":
         fn = _ufunc_rule(ufunc)
         if fn is not None:
+            _ufunc_fns[ufunc] = fn
             return fn(*inputs, **kwargs)
     elif method == "reduce" and name in _REDUCE:
         kwargs.setdefault("axis", 0)  # ufunc.reduce's default, unlike numpy.sum's

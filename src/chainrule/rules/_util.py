@@ -7,6 +7,7 @@ import numpy as _np
 from ..core.primitive import registry
 from ..core.trace import shape_of
 
+_add_reduce = _np.add.reduce  # ndarray.sum without its Python-level wrapper
 _broadcast_axes: dict = {}  # (g's shape, x's shape) -> x's axes of length 1 that g broadcast
 
 
@@ -26,8 +27,8 @@ def unbroadcast(g, x):
             i + lead for i, n in enumerate(xshape) if n == 1 and gshape[i + lead] != 1)
     if type(g) is _np.ndarray:  # plain values (a first-order backward pass): NumPy directly
         if not ones:
-            return g.sum(axis=tuple(range(lead)) if lead != 1 else 0)
-        g = g.sum(axis=tuple(range(lead)) + ones, keepdims=True)
+            return _add_reduce(g, axis=tuple(range(lead)) if lead != 1 else 0)
+        g = _add_reduce(g, axis=tuple(range(lead)) + ones, keepdims=True)
         return g.reshape(xshape) if lead else g
     axes = tuple(range(lead)) + ones
     if axes:

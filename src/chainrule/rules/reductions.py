@@ -108,8 +108,13 @@ def _batch_reduce(prim):
 
 # --- sum --------------------------------------------------------------------------------------
 
+_add_reduce = _np.add.reduce
+
+
 def _sum_impl(x, axis=None, keepdims=False, dtype=None):
-    if type(x) is _np.ndarray:  # the method skips NumPy's Python-level dispatch wrapper
+    if type(x) is _np.ndarray:
+        if x.dtype.kind in "fc":  # the reduction itself: no Python-level NumPy wrapper
+            return _add_reduce(x, axis=axis, dtype=dtype, keepdims=keepdims)
         return x.sum(axis=axis, dtype=dtype, keepdims=keepdims)
     return _np.sum(x, axis=axis, keepdims=keepdims, dtype=dtype)
 
