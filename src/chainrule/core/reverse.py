@@ -229,8 +229,15 @@ class RevTrace(Trace):
         if saved is not None and not self.keep_all:
             keep_ans, keep_args = saved
             if keep_args is False:  # no argument's value is read (add, sum, reshape, ...)
-                vals = ((_shape_only(vals[0]), _shape_only(vals[1])) if len(vals) == 2 else
-                        tuple(map(_shape_only, vals)))
+                if len(vals) == 2:  # add, subtract: small arrays (the common case) inline
+                    va, vb = vals
+                    if type(va) is not _ndarray or va.nbytes >= SHAPE_ONLY_MIN_BYTES:
+                        va = _shape_only(va)
+                    if type(vb) is not _ndarray or vb.nbytes >= SHAPE_ONLY_MIN_BYTES:
+                        vb = _shape_only(vb)
+                    vals = (va, vb)
+                else:
+                    vals = tuple(map(_shape_only, vals))
             elif keep_args is not True:  # True: every argument's value is read
                 vals = tuple([v if k else _shape_only(v) for v, k in zip(vals, keep_args)])
         if prim.multiple_results:

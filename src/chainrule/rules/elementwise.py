@@ -29,6 +29,11 @@ from ..core.primitive import Primitive, defbilinear, deflinear
 from ..core.trace import Tracer, dtype_of
 from ._util import unbroadcast
 
+try:  # count_nonzero without NumPy's Python-level dispatch
+    from numpy._core.multiarray import count_nonzero as _count_nonzero
+except ImportError:  # NumPy 1.x
+    from numpy.core.multiarray import count_nonzero as _count_nonzero
+
 
 def elementwise(name: str, impl) -> Primitive:
     p = Primitive(name, impl)
@@ -481,7 +486,7 @@ def _share(first, tie, like):
     if type(first) is _np.ndarray and type(tie) is _np.ndarray:
         # Plain comparisons (the weight carries no derivative): without ties the boolean mask
         # itself is the weight, as in a hand-written relu backward (g * (z > 0)).
-        if not _np.count_nonzero(tie):
+        if not _count_nonzero(tie):
             return first
         return first + _np.asarray(0.5, dtype=_np.result_type(dtype_of(like), _np.float16)) * tie
     dt = _np.result_type(dtype_of(like), _np.float16)
