@@ -49,6 +49,22 @@ def test_activation_values_and_grads(name, f, ref):
     check_all(f, x)
 
 
+def test_relu_is_one_primitive_keeping_only_its_output():
+    # relu is a primitive (not where(x > 0, x, 0), ~8x slower in NumPy on random signs) whose
+    # rules read its output only; its derivative is an exact select, also for inf cotangents.
+    from chainrule.core.reverse import RevTrace
+
+    t = RevTrace()
+    x = t.new_leaf(away0((3, 4)))
+    y = nn.relu(x)
+    prim, _, args, ans, _ = t.tape[y._idx]
+    assert prim.name == "nn_relu" and ans is not None and type(args[0]).__name__ == "ShapeDtype"
+    z = onp.array([-1.0, 2.0, -3.0, 4.0])
+    _, f_vjp = cr.vjp(nn.relu, z)
+    onp.testing.assert_array_equal(f_vjp(onp.full(4, onp.inf))[0], [0.0, onp.inf, 0.0, onp.inf])
+    assert cr.grad(lambda v: nn.relu(v).sum())(z.astype(onp.float32)).dtype == onp.float32
+
+
 def test_softmax_axis_and_extreme_logits():
     x = onp.array([[1000.0, 0.0, -1000.0], [-800.0, -801.0, -802.0]])
     onp.testing.assert_allclose(nn.softmax(x), sps.softmax(x, axis=-1), atol=1e-300)

@@ -315,6 +315,29 @@ def test_where_condition_may_be_traced_float():
     check_all(lambda a: np.where(a > 0, a * a, np.sin(a)), x)
 
 
+def test_where_derivative_is_an_exact_select():
+    # The plain-array VJP multiplies by the mask; a non-finite cotangent must still give
+    # exactly 0 on the other side (inf * 0 would be NaN), in both arguments and both modes.
+    c = onp.array([True, False, True, False])
+    x, y = draw((4,)), draw((4,))
+    for ct in (onp.array([onp.inf, onp.inf, -onp.inf, onp.nan]), onp.arange(1.0, 5.0)):
+        _, f_vjp = cr.vjp(lambda a, b: np.where(c, a, b), x, y)
+        gx, gy = f_vjp(ct)
+        onp.testing.assert_array_equal(gx, onp.where(c, ct, 0.0))
+        onp.testing.assert_array_equal(gy, onp.where(c, 0.0, ct))
+    # a non-boolean condition is its truth value; a condition broadcast against the branches
+    c2 = onp.array([2, 0, -1, 0])
+    g = cr.grad(lambda a: np.sum(np.where(c2, a, 0.0) * onp.arange(4.0)))(x)
+    onp.testing.assert_array_equal(g, [0.0, 0.0, 2.0, 0.0])
+    xb = draw((3, 4))
+    g = cr.grad(lambda a: np.sum(np.where(c, a, -a) ** 2))(xb)
+    onp.testing.assert_allclose(g, 2 * xb)
+    _, t = cr.jvp(lambda a: np.where(c, a, 0.0), (x,), (onp.full(4, onp.inf),))
+    onp.testing.assert_array_equal(t, onp.where(c, onp.inf, 0.0))
+    g32 = cr.grad(lambda a: np.sum(np.where(a > 0, a, 0.0)))(x.astype(onp.float32))
+    assert g32.dtype == onp.float32
+
+
 # --- plain numpy dispatch and aliases -------------------------------------------------------------
 
 DISPATCH = ["square", "reciprocal", "cbrt", "exp2", "expm1", "log2", "log10", "log1p", "tan",

@@ -17,8 +17,10 @@ from __future__ import annotations
 import numpy as _np
 
 from .. import numpy as cnp
+from ..core.batching import batch_elementwise
 from ..core.primitive import Primitive
 from ..core.trace import is_tracer
+from ..rules.elementwise import masked
 
 
 def _has(name: str) -> bool:
@@ -53,9 +55,26 @@ def stop_max(x, axis=-1):
     return _stop_max_p(x, axes=_negative_axes(axis, _np.ndim(x)))
 
 
+def _relu_impl(x):
+    return _np.maximum(x, 0)
+
+
+def _relu_derivative(g, ans, x):
+    # 1 where x > 0 (read from the output: ans > 0 exactly there), else 0, also at x = 0
+    # (PyTorch's and JAX's convention; maximum(x, 0) would give 1/2 there).
+    return masked(g, ans > 0)
+
+
+# A primitive rather than where(x > 0, x, 0): NumPy's where runs ~8x slower than maximum on
+# the random signs of a layer's pre-activations, and the tape keeps only the output.
+_relu_p = Primitive("nn_relu", _relu_impl).defvjp(_relu_derivative).defjvp(_relu_derivative)
+_relu_p.defresiduals(True, (False,))
+_relu_p.defbatch(batch_elementwise(_relu_p))
+
+
 def relu(x):
-    # where(x > 0, x, 0): the derivative at 0 is 0 (PyTorch's and JAX's convention).
-    return cnp.where(x > 0, x, 0.0)
+    """max(x, 0), with derivative 0 at x = 0."""
+    return _relu_p(x)
 
 
 def softplus(x):

@@ -243,24 +243,43 @@ def _where_impl(c, x, y):
 
 
 where_p = elementwise("where", _where_impl)
+
+
+def masked(g, c, keep: bool = True):
+    """``g`` where ``c`` is ``keep``, 0 elsewhere: the derivative of ``where`` and of relu.
+
+    For plain float arrays it is a bitwise AND of ``g``'s bits with a mask of all-ones or
+    zeros: exact for every value (inf and NaN included, where a product with a 0/1 mask would
+    turn inf * 0 into NaN) and as fast as a hand-written ``g * (z > 0)``. NumPy's ``where``
+    branches per element and, on a layer's random signs, runs ~8x slower (float32 128x256:
+    172 µs vs 16 µs)."""
+    if type(g) is _np.ndarray and type(c) is _np.ndarray:
+        bits = _SAME_SIZE_INT.get(g.dtype.itemsize) if g.dtype.kind in "fc" else None
+        if bits is not None:
+            m = (c if c.dtype.kind == "b" else c.astype(bool)).astype(bits)
+            if keep:
+                _np.negative(m, out=m)  # True -> -1 (all bits set), False -> 0
+            else:
+                _np.subtract(m, 1, out=m)  # True -> 0, False -> -1
+            if m.shape == g.shape:
+                return _np.bitwise_and(g.view(bits), m, out=m).view(g.dtype)
+            return _np.bitwise_and(g.view(bits), m).view(g.dtype)
+    z = zeros_like(g)
+    return where_p(c, g, z) if keep else where_p(c, z, g)
+
+
+_SAME_SIZE_INT = {2: _np.int16, 4: _np.int32, 8: _np.int64}  # complex128 (16) takes where
+
+
 # the condition is piecewise constant: zero derivative
 where_p.defvjp(
     _no_contribution,
-    lambda g, ans, c, x, y: _unbroadcast(where_p(c, g, zeros_like(g)), x),
-    lambda g, ans, c, x, y: _unbroadcast(where_p(c, zeros_like(g), g), y),
+    lambda g, ans, c, x, y: _unbroadcast(masked(g, c), x),
+    lambda g, ans, c, x, y: _unbroadcast(masked(g, c, False), y),
 )
+where_p.defjvp(_no_contribution, lambda g, ans, c, x, y: masked(g, c),
+               lambda g, ans, c, x, y: masked(g, c, False))
 where_p.defresiduals(False, (True, False, False))
-
-
-def _where_jvp(i):
-    def jvp(g, ans, c, x, y):
-        z = zeros_like(g)
-        return where_p(c, g, z) if i == 1 else where_p(c, z, g)
-
-    return jvp
-
-
-where_p.defjvp(_no_contribution, _where_jvp(1), _where_jvp(2))
 
 
 def where(condition, x=None, y=None):
@@ -484,10 +503,12 @@ def _share(first, tie, like):
     """Weight of the first argument of maximum/minimum: 1 where it wins, 1/2 at ties, in the
     dtype of ``like`` (so float32 gradients stay float32)."""
     if type(first) is _np.ndarray and type(tie) is _np.ndarray:
-        # Plain comparisons (the weight carries no derivative): without ties the boolean mask
-        # itself is the weight, as in a hand-written relu backward (g * (z > 0)).
+        # Plain comparisons (the weight carries no derivative): without ties the mask itself
+        # is the weight, as in a hand-written relu backward (g * (z > 0)), cast to the float
+        # dtype first: NumPy multiplies two float arrays ~30% faster than a float by a bool.
         if not _count_nonzero(tie):
-            return first
+            dt = dtype_of(like)
+            return first.astype(dt) if dt.kind == "f" else first
         return first + _np.asarray(0.5, dtype=_np.result_type(dtype_of(like), _np.float16)) * tie
     dt = _np.result_type(dtype_of(like), _np.float16)
     one, half, zero = (_np.asarray(v, dtype=dt) for v in (1.0, 0.5, 0.0))
