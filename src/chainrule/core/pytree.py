@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import collections
 from collections.abc import Callable
+from itertools import islice as _islice
 from typing import Any, NamedTuple
 
 import numpy as _np
@@ -147,14 +148,28 @@ def _flatten(x, is_leaf, leaves: list) -> TreeDef:
             return LEAF
         children, aux = fns[0](x)
     tds = []
+    nested = False
     for c in children:  # leaves inline too: no call per array
         tc = type(c)
         if tc in _nodes or (tc not in _leaf_types and isinstance(c, (tuple, dict))):
             tds.append(_flatten(c, None, leaves))
+            nested = True
         else:
             leaves.append(c)
             tds.append(LEAF)
-    return _tuple_new(TreeDef, (t, aux, tuple(tds)))
+    return _tuple_new(TreeDef, (t, aux, tuple(tds) if nested else _all_leaves(len(tds))))
+
+
+_leaf_rows: dict = {}
+
+
+def _all_leaves(n: int) -> tuple:
+    """The one ``(LEAF,) * n`` tuple: a node whose children are all leaves is recognized by
+    identity when it is rebuilt (a dict of parameters on every grad call)."""
+    row = _leaf_rows.get(n)
+    if row is None:
+        row = _leaf_rows[n] = (LEAF,) * n
+    return row
 
 
 _tuple_new = tuple.__new__  # a TreeDef without NamedTuple's Python-level __new__
@@ -175,7 +190,10 @@ def _build(td: TreeDef, it):
     kind, aux, kids = td
     if kind is None:
         return next(it)
-    children = [next(it) if c is LEAF else _build(c, it) for c in kids]
+    if kids is _leaf_rows.get(len(kids)):
+        children = list(_islice(it, len(kids)))
+    else:
+        children = [next(it) if c is LEAF else _build(c, it) for c in kids]
     if kind is dict:
         return dict(zip(aux, children))
     if kind is tuple:

@@ -20,11 +20,15 @@ from ._args import check_differentiable, flatten_inputs, resolve_argnums, split_
 
 
 def _zeros_like(x):
+    if type(x) is _np.ndarray:
+        return _np.zeros(x.shape, x.dtype)
     return Zero(x).instantiate()
 
 
 def _ones_like(x):
     if type(x) is _np.ndarray or isinstance(x, _np.generic):
+        if x.shape == ():  # a scalar's seed (every grad): no Python-level numpy.ones
+            return _np.array(1, x.dtype)
         return _np.ones(x.shape, x.dtype)
     from ..numpy import ones_like
 
@@ -117,7 +121,7 @@ def _cotangent_for(c, x):
     cotangent is real: under the transpose convention only Re(c) pairs with a real tangent
     (autograd and JAX do the same)."""
     if type(c) is _np.ndarray:
-        if not c.flags.writeable:
+        if c.base is not None and not c.flags.writeable:
             c = c.copy()  # a broadcast view from a rule: hand back an array one may modify
         if c.dtype.kind != "c" or getattr(x, "dtype", None) is c.dtype:
             return c  # the common case: a real array
