@@ -167,3 +167,29 @@ def test_tape_keeps_only_what_the_rules_read():
         tracemalloc.stop()
     activations = peak / (B * H * 8)
     assert activations < 16, f"grad peaked at {activations:.1f} activations"
+
+
+def test_indexing_and_joining_keep_no_input_values():
+    # getitem's VJP reads its input's shape and the index arrays; stack's and concatenate's
+    # read shapes only. So a slice of a big intermediate does not keep the intermediate.
+    from chainrule.core.reverse import RevTrace, ShapeDtype
+
+    t = RevTrace()
+    x = t.new_leaf(onp.ones((4, 3)))
+    big = x * 2.0
+    checks = [(big[:, :1], (ShapeDtype,)),
+              (big[onp.array([0, 2])], (ShapeDtype,)),
+              (np.stack([big, x]), (ShapeDtype, ShapeDtype)),
+              (np.concatenate([big, x], axis=1), (ShapeDtype, ShapeDtype))]
+    for out, kept in checks:
+        _, _, args, ans, _ = t.tape[out._idx]
+        assert ans is None and tuple(type(a) for a in args) == kept, (args, kept)
+    # and the derivatives read from those shapes are right (values checked elsewhere too)
+    g = cr.grad(lambda v: np.sum(np.concatenate([v[1:], v[onp.array([0, 0])]]) ** 2))(
+        onp.arange(3.0))
+    onp.testing.assert_allclose(g, [0.0, 2.0, 4.0])
+    # index arrays that are traced (by an outer vmap) are arguments past x: kept
+    xs, idx = onp.arange(5.0), onp.array([[0, 1], [3, 3], [4, 0]])
+    got = cr.vmap(lambda i: cr.grad(lambda v: np.sum(v[i] ** 2))(xs))(idx)
+    want = onp.stack([cr.grad(lambda v: np.sum(v[i] ** 2))(xs) for i in idx])
+    onp.testing.assert_allclose(got, want)

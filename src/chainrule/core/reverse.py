@@ -176,8 +176,8 @@ class RevTrace(Trace):
             if saved is None or self.keep_all:
                 keep_ans = True
             else:
-                keep_ans = saved[0]
-                if saved[1] is False:
+                keep_ans, keep_args = saved
+                if keep_args is False or (keep_args is not True and not keep_args[0]):
                     v = _shape_only(v)
             if prim.multiple_results:
                 return self._outputs(prim, params, (v,), ans, (a._idx,))
@@ -239,7 +239,9 @@ class RevTrace(Trace):
                 else:
                     vals = tuple(map(_shape_only, vals))
             elif keep_args is not True:  # True: every argument's value is read
-                vals = tuple([v if k else _shape_only(v) for v, k in zip(vals, keep_args)])
+                # per argument; arguments past the declared ones (getitem's index arrays) kept
+                vals = tuple([v if k else _shape_only(v) for v, k in zip(vals, keep_args)]) \
+                    + vals[len(keep_args):]
         if prim.multiple_results:
             return self._outputs(prim, params, vals, ans, parents)
         out = _new(RevTracer)  # slots set inline: no __init__ frame on the hot path

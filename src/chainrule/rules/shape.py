@@ -33,7 +33,8 @@ import numpy as _np
 
 from ..core.batching import example_ndim, materialize
 from ..core.primitive import PerArgRules, Primitive, deflinear
-from ..core.trace import Tracer, getval
+from ..core.reverse import ShapeDtype
+from ..core.trace import Tracer, getval, ndim_of
 from ._util import broadcast_view, unbroadcast
 
 numpy = _np  # for the doctest
@@ -159,6 +160,7 @@ def _variadic_linear(name, impl, vjp_of, batch):
 
 
 stack_p = _variadic_linear("stack", _stack_impl, _stack_vjp, _stack_batch)
+stack_p.defresiduals(False, (False,))  # the VJP slices g: no value is read
 
 
 def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
@@ -180,7 +182,7 @@ def _concatenate_impl(*xs, axis=0):
 
 def _concat_vjp(i):
     def vjp(g, ans, *xs, axis=0):
-        ax = axis % _np.ndim(ans)
+        ax = axis % ndim_of(g)  # g has the output's shape
         start = 0
         for x in xs[:i]:
             start += _np.shape(x)[ax]
@@ -198,6 +200,7 @@ def _concat_batch(vals, dims, axis=0):
 
 
 concatenate_p = _variadic_linear("concatenate", _concatenate_impl, _concat_vjp, _concat_batch)
+concatenate_p.defresiduals(False, (False,))  # the VJP reads the inputs' shapes only
 
 
 def concatenate(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
@@ -459,10 +462,17 @@ def _getitem_batch(vals, dims, idx):
     return (out if perm is None else _transpose_p(out, axes=perm)), 0
 
 
+def _zeros_shaped_like(x):
+    """Zeros of ``x``'s shape and dtype; ``x`` may be the ShapeDtype the tape kept of it."""
+    if type(x) is ShapeDtype:
+        return _np.zeros(x.shape, x.dtype)
+    return zeros_like(x)
+
+
 def _getitem_vjp(k):
     if k == 0:
-        return lambda g, ans, x, *arrays, idx: index_add(zeros_like(x), g, *arrays, idx=idx,
-                                                         fresh=True)
+        return lambda g, ans, x, *arrays, idx: index_add(_zeros_shaped_like(x), g, *arrays,
+                                                         idx=idx, fresh=True)
     return _no_derivative  # index arrays are integers
 
 
@@ -480,6 +490,8 @@ getitem = Primitive("getitem", _getitem_impl)
 getitem.vjps = PerArgRules(_getitem_vjp)
 getitem.jvps = PerArgRules(_getitem_jvp)
 getitem.defbatch(_getitem_batch)
+# the VJP reads x's shape and dtype and the index arrays (every argument after x is kept)
+getitem.defresiduals(False, (False, True))
 
 
 def take_index(x, index, axis):
