@@ -193,3 +193,8 @@ def test_indexing_and_joining_keep_no_input_values():
     got = cr.vmap(lambda i: cr.grad(lambda v: np.sum(v[i] ** 2))(xs))(idx)
     want = onp.stack([cr.grad(lambda v: np.sum(v[i] ** 2))(xs) for i in idx])
     onp.testing.assert_allclose(got, want)
+    m = onp.arange(12.0).reshape(3, 4)
+    i2, j2 = onp.array([[0, 2], [1, 1]]), onp.array([[3, 0], [2, 2]])
+    got = cr.vmap(lambda i, j: cr.grad(lambda v: np.sum(v[i, j] ** 2))(m))(i2, j2)
+    want = onp.stack([cr.grad(lambda v: np.sum(v[i, j] ** 2))(m) for i, j in zip(i2, j2)])
+    onp.testing.assert_allclose(got, want)
