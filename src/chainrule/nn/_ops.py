@@ -72,11 +72,6 @@ _relu_p.defresiduals(True, (False,))
 _relu_p.defbatch(batch_elementwise(_relu_p))
 
 
-def relu(x):
-    """max(x, 0), with derivative 0 at x = 0."""
-    return _relu_p(x)
-
-
 def softplus(x):
     """log(1 + exp(x)) without overflow: each branch sees only arguments it can exponentiate."""
     if _has("logaddexp"):

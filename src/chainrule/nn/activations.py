@@ -19,8 +19,7 @@ from __future__ import annotations
 import math
 
 from .. import numpy as cnp
-from ._ops import expm1_negpart, logsumexp, stop_max
-from ._ops import relu as _relu
+from ._ops import _relu_p, expm1_negpart, logsumexp, stop_max
 from ._ops import softplus as _softplus
 
 __all__ = ["elu", "gelu", "leaky_relu", "log_softmax", "logsumexp", "relu", "sigmoid", "silu",
@@ -29,7 +28,7 @@ __all__ = ["elu", "gelu", "leaky_relu", "log_softmax", "logsumexp", "relu", "sig
 
 def relu(x):
     """max(x, 0); derivative 0 at x = 0."""
-    return _relu(x)
+    return _relu_p(x)  # one primitive: see _ops
 
 
 def leaky_relu(x, negative_slope: float = 0.01):
