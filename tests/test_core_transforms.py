@@ -178,6 +178,31 @@ def test_pytree_gradients_keep_structure():
     onp.testing.assert_allclose(g["scale"], onp.sum(h))
 
 
+def test_plain_array_trees_match_the_general_path():
+    # dicts, lists and tuples of float arrays take a one-pass path in grad; its structure,
+    # order and values must be those of the general pytree path (which a scalar leaf forces).
+    tree = {"b": [rng.standard_normal(2), (rng.standard_normal((2, 2)),)],
+            "a": rng.standard_normal(3).astype(onp.float32), "c": {}}
+
+    def loss(t, s=1.0):
+        return s * (np.sum(t["a"] ** 2) + np.sum(np.sin(t["b"][0])) + np.sum(t["b"][1][0] ** 3))
+
+    g = cr.grad(loss)(tree)
+    g_general = cr.grad(lambda t: loss(t[0], t[1]))((tree, 1.0))[0]
+    assert cr.tree_structure(g) == cr.tree_structure(tree) == cr.tree_structure(g_general)
+    assert list(g) == list(g_general) == ["a", "b", "c"] and g["a"].dtype == onp.float32
+    for a, b in zip(cr.tree_leaves(g), cr.tree_leaves(g_general)):
+        onp.testing.assert_array_equal(a, b)
+    # a float32 input in float64 arithmetic gets a float32 gradient (the transpose of the
+    # promotion), from grad and from vjp, through elementwise ops and matmul alike
+    w32 = rng.standard_normal((2, 3)).astype(onp.float32)
+    assert cr.grad(lambda w: np.sum(w @ onp.ones((3, 2))))(w32).dtype == onp.float32
+    _, f_vjp = cr.vjp(lambda w: w * onp.ones(3), w32)
+    assert f_vjp(onp.ones((2, 3)))[0].dtype == onp.float32
+    with pytest.raises(TypeError, match=r"argument 0\['b'\]\[0\] has dtype int64"):
+        cr.grad(loss)({"a": tree["a"], "b": [onp.arange(2), tree["b"][1]], "c": {}})
+
+
 class Pair:
     def __init__(self, a, b):
         self.a, self.b = a, b

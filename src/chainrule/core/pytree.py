@@ -157,13 +157,13 @@ def _flatten(x, is_leaf, leaves: list) -> TreeDef:
         else:
             leaves.append(c)
             tds.append(LEAF)
-    return _tuple_new(TreeDef, (t, aux, tuple(tds) if nested else _all_leaves(len(tds))))
+    return _tuple_new(TreeDef, (t, aux, tuple(tds) if nested else all_leaves(len(tds))))
 
 
 _leaf_rows: dict = {}
 
 
-def _all_leaves(n: int) -> tuple:
+def all_leaves(n: int) -> tuple:
     """The one ``(LEAF,) * n`` tuple: a node whose children are all leaves is recognized by
     identity when it is rebuilt (a dict of parameters on every grad call)."""
     row = _leaf_rows.get(n)
