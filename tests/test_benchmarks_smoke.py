@@ -107,3 +107,14 @@ def test_check_reports_a_peer_that_disagrees():
     assert status[("jax", "main")].startswith("ERROR ZeroDivisionError")
     assert compare({"a": ref}, {"a": ref + 1e-14}, 1e-7, 1e-9) is None
     assert "structure" in compare({"a": ref}, {"b": ref}, 1e-7, 1e-9)
+
+
+def test_mlp_alternation_script_runs(capsys):
+    # the script the perf notes quote for mlp_step in alternation: it must keep running
+    import mlp_alternation
+
+    assert mlp_alternation.main(["--rounds", "1", "--steps", "1"]) == 0
+    lines = [ln.split() for ln in capsys.readouterr().out.splitlines()[1:]]
+    assert [ln[:2] for ln in lines] == [["float64", "tanh"], ["float64", "relu"],
+                                        ["float32", "tanh"], ["float32", "relu"]]
+    assert all(float(ln[2].rstrip("x")) > 0 for ln in lines)
