@@ -338,6 +338,39 @@ def test_where_derivative_is_an_exact_select():
     assert g32.dtype == onp.float32
 
 
+@pytest.mark.parametrize("dtype", [onp.float16, onp.float32, onp.float64])
+@pytest.mark.parametrize("bitwise", [True, False], ids=["bitwise", "numpy"])
+def test_where_matches_numpy_bit_for_bit(dtype, bitwise, monkeypatch):
+    # where selects by bits on large boolean masks (tests force it at every size); NaN, inf,
+    # -0.0, subnormals, broadcasting, Python floats and out-of-range floats as NumPy's where.
+    import warnings
+
+    import chainrule.rules.elementwise as elementwise
+
+    if not bitwise:
+        monkeypatch.setattr(elementwise, "_BITWISE_SELECT_MIN", 1 << 62)
+    rng = onp.random.default_rng(0)
+    specials = onp.array([onp.nan, onp.inf, -onp.inf, -0.0, 0.0, 1e-45, 3.0, -2.5])
+    shapes = [((5,), (5,), (5,)), ((3, 4), (4,), (3, 1)), ((4,), (3, 4), ()), ((2, 3),) * 3]
+    for cs, xs, ys in shapes:
+        c = rng.random(cs) > 0.5
+        for xv in ["array", 0.0, -0.0, 2.5, onp.nan]:
+            for yv in ["array", 0.0, -0.0, 1e300, onp.inf]:
+                if xv != "array" and yv != "array":
+                    continue
+                x = rng.choice(specials, size=xs).astype(dtype) if xv == "array" else xv
+                y = rng.choice(specials, size=ys).astype(dtype) if yv == "array" else yv
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # 1e300 overflows float16/32, in both
+                    want, got = onp.where(c, x, y), np.where(c, x, y)
+                assert got.dtype == want.dtype and got.shape == want.shape
+                onp.testing.assert_array_equal(got.view(onp.uint8), want.view(onp.uint8))
+    # mixed dtypes and non-boolean conditions are NumPy's own
+    c = onp.array([True, False])
+    assert np.where(c, onp.ones(2, dtype), onp.zeros(2)).dtype == onp.result_type(dtype, float)
+    onp.testing.assert_array_equal(np.where(onp.array([2, 0]), onp.ones(2, dtype), 3), [1, 3])
+
+
 # --- plain numpy dispatch and aliases -------------------------------------------------------------
 
 DISPATCH = ["square", "reciprocal", "cbrt", "exp2", "expm1", "log2", "log10", "log1p", "tan",
