@@ -371,6 +371,28 @@ def test_where_matches_numpy_bit_for_bit(dtype, bitwise, monkeypatch):
     onp.testing.assert_array_equal(np.where(onp.array([2, 0]), onp.ones(2, dtype), 3), [1, 3])
 
 
+@pytest.mark.parametrize("dtype", [onp.float16, onp.float32, onp.float64])
+def test_broadcast_gradients_sum_exactly_enough(dtype):
+    # The VJP of a broadcast sums g over the broadcast axes; a bias's gradient (axis 0) and a
+    # short row sum go through one matrix-vector product with ones. Checked against a float64
+    # sum in every layout: C and F order, short and long rows, leading and inner axes.
+    rng = onp.random.default_rng(1)
+    cases = [((128, 256), (256,)), ((128, 10), (128, 1)), ((128, 10), (1, 10)),
+             ((4, 300), (4, 1)), ((3, 4), (1, 1)), ((3, 4), ()), ((2, 3, 4), (3, 1))]
+    for gshape, xshape in cases:
+        for order in "CF":
+            g = onp.asarray(rng.standard_normal(gshape), dtype=dtype, order=order)
+            x = onp.zeros(xshape, dtype)
+            _, f_vjp = cr.vjp(lambda a: a + onp.zeros(gshape, dtype), x)
+            got = f_vjp(g)[0]
+            lead = len(gshape) - len(xshape)
+            axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(xshape) if n == 1)
+            want = g.astype(onp.float64).sum(axis=axes).reshape(xshape)
+            tol = 0.2 if dtype == onp.float16 else 20 * onp.finfo(dtype).eps * gshape[0]
+            assert got.shape == xshape and got.dtype == dtype
+            onp.testing.assert_allclose(got, want, rtol=tol, atol=tol)
+
+
 # --- plain numpy dispatch and aliases -------------------------------------------------------------
 
 DISPATCH = ["square", "reciprocal", "cbrt", "exp2", "expm1", "log2", "log10", "log1p", "tan",
