@@ -238,8 +238,6 @@ fmod = defbinary(elementwise("fmod", _np.fmod),
 
 # --- where and comparisons ------------------------------------------------------------------
 
-
-
 def masked(g, c, keep: bool = True):
     """``g`` where ``c`` is ``keep``, 0 elsewhere: the derivative of ``where`` and of relu.
 
