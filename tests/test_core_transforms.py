@@ -199,6 +199,13 @@ def test_plain_array_trees_match_the_general_path():
     assert cr.grad(lambda w: np.sum(w @ onp.ones((3, 2))))(w32).dtype == onp.float32
     _, f_vjp = cr.vjp(lambda w: w * onp.ones(3), w32)
     assert f_vjp(onp.ones((2, 3)))[0].dtype == onp.float32
+    z64 = onp.array([1 + 2j, 3 - 1j], onp.complex64)
+    _, f_vjp = cr.vjp(lambda z: z * onp.array([2.0 + 0j, 1j]), z64)
+    assert f_vjp(onp.ones(2, onp.complex128))[0].dtype == onp.complex64
+    # a dict of leaves rebuilt from too few leaves is an error, not a shorter dict
+    _, td = cr.tree_flatten({"a": 1.0, "b": 2.0, "c": 3.0})
+    with pytest.raises(ValueError, match="too few leaves"):
+        cr.tree_unflatten(td, [10.0, 20.0])
     with pytest.raises(TypeError, match=r"argument 0\['b'\]\[0\] has dtype int64"):
         cr.grad(loss)({"a": tree["a"], "b": [onp.arange(2), tree["b"][1]], "c": {}})
 

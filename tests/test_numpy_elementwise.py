@@ -365,8 +365,10 @@ def test_where_matches_numpy_bit_for_bit(dtype, bitwise, monkeypatch):
                     want, got = onp.where(c, x, y), np.where(c, x, y)
                 assert got.dtype == want.dtype and got.shape == want.shape
                 onp.testing.assert_array_equal(got.view(onp.uint8), want.view(onp.uint8))
-    # mixed dtypes and non-boolean conditions are NumPy's own
+    # mixed dtypes, non-native byte order and non-boolean conditions are NumPy's own
     c = onp.array([True, False])
+    big_endian = onp.array([1.5, 2.5], onp.dtype(dtype).newbyteorder(">"))
+    assert np.where(c, big_endian, 0.0).dtype == onp.where(c, big_endian, 0.0).dtype
     assert np.where(c, onp.ones(2, dtype), onp.zeros(2)).dtype == onp.result_type(dtype, float)
     onp.testing.assert_array_equal(np.where(onp.array([2, 0]), onp.ones(2, dtype), 3), [1, 3])
 

@@ -78,11 +78,12 @@ class Primitive:
 
     def defresiduals(self, ans: bool, args: tuple) -> Primitive:
         """Declare what the VJP rules read: the output (``ans``) and, per positional argument,
-        its value (True) or only its shape and dtype (False); arguments past those declared
-        are kept (``getitem``'s index arrays), and a one-entry ``(False,)`` covers every
-        argument of a variadic primitive. The reverse-mode tape then keeps no array that no
-        rule reads (for ``add``, neither input nor output), so intermediates are freed as the
-        forward pass goes, as in hand-written code."""
+        its value (True) or only its shape and dtype (False). A declaration with no True
+        covers every argument (``(False,)`` for a variadic primitive: all shape-only);
+        otherwise arguments past those declared are kept (``getitem``'s index arrays). The
+        reverse-mode tape then keeps no array that no rule reads (for ``add``, neither input
+        nor output), so intermediates are freed as the forward pass goes, as in hand-written
+        code."""
         args = tuple(args)
         self.residuals = (ans, True if all(args) else False if not any(args) else args)
         return self

@@ -192,6 +192,8 @@ def _build(td: TreeDef, it):
         return next(it)
     if kids is _leaf_rows.get(len(kids)):
         children = list(_islice(it, len(kids)))
+        if len(children) != len(kids):
+            raise ValueError(f"tree_unflatten: too few leaves for the structure {td!r}")
     else:
         children = [next(it) if c is LEAF else _build(c, it) for c in kids]
     if kind is dict:

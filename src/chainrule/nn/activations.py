@@ -27,7 +27,8 @@ __all__ = ["elu", "gelu", "leaky_relu", "log_softmax", "logsumexp", "relu", "sig
 
 
 def relu(x):
-    """max(x, 0); derivative 0 at x = 0."""
+    """max(x, 0); derivative 0 at x = 0. NaN stays NaN (as in PyTorch and JAX), an integer
+    array stays integer."""
     return _relu_p(x)  # one primitive: see _ops
 
 

@@ -23,16 +23,12 @@ maximum/minimum ties share the derivative evenly (1/2 each), clip passes the der
 from __future__ import annotations
 
 import numpy as _np
+from numpy._core.multiarray import count_nonzero as _count_nonzero  # no Python dispatch
 
 from ..core.batching import batch_elementwise
 from ..core.primitive import Primitive, defbilinear, deflinear
 from ..core.trace import Tracer, dtype_of
 from ._util import unbroadcast
-
-try:  # count_nonzero without NumPy's Python-level dispatch
-    from numpy._core.multiarray import count_nonzero as _count_nonzero
-except ImportError:  # NumPy 1.x
-    from numpy.core.multiarray import count_nonzero as _count_nonzero
 
 
 def elementwise(name: str, impl) -> Primitive:
@@ -280,7 +276,8 @@ def _where_impl(c, x, y):
     on a sorted mask). Same bits, dtype and shape as NumPy's."""
     if type(c) is _np.ndarray and c.dtype.kind == "b" and c.size >= _BITWISE_SELECT_MIN:
         dt = x.dtype if type(x) is _np.ndarray else y.dtype if type(y) is _np.ndarray else None
-        bits = _SAME_SIZE_INT.get(dt.itemsize) if dt is not None and dt.kind == "f" else None
+        bits = _SAME_SIZE_INT.get(dt.itemsize) if dt is not None and dt.kind == "f" and \
+            dt.isnative else None
         if bits is not None:
             xb, yb = _float_bits(x, dt, bits), _float_bits(y, dt, bits)
             if xb is not None and yb is not None:

@@ -117,11 +117,11 @@ def _check_cotangent(what: str, o, c):
 
 
 def _cotangent_for(c, x):
-    """The cotangent handed back for input ``x``, in x's dtype. A real input's cotangent is
-    real: under the transpose convention only Re(c) pairs with a real tangent (autograd and
-    JAX do the same). A float32 input used in float64 arithmetic gets a float32 cotangent: the
-    transpose of the implicit promotion, as for an explicit cast (so an SGD step keeps
-    float32 parameters float32)."""
+    """The cotangent handed back for input ``x``, in x's (float or complex) dtype. A real
+    input's cotangent is real: under the transpose convention only Re(c) pairs with a real
+    tangent (autograd and JAX do the same). A float32 input used in float64 arithmetic gets a
+    float32 cotangent: the transpose of the implicit promotion, as for an explicit cast (so an
+    SGD step keeps float32 parameters float32); complex64 likewise."""
     xd = getattr(x, "dtype", None)
     if type(c) is _np.ndarray:
         if c.base is not None and not c.flags.writeable:
@@ -138,8 +138,8 @@ def _cotangent_for(c, x):
         from ..numpy import real
 
         c = real(c)
-    if c.dtype.kind == "f" and xd.kind == "f" and c.dtype != xd:
-        c = c.astype(xd)
+    if c.dtype.kind in "fc" and xd.kind in "fc" and c.dtype != xd:
+        c = c.astype(xd)  # float64 -> float32, complex128 -> complex64, real -> complex
     return c
 
 
