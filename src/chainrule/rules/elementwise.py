@@ -71,10 +71,16 @@ def _unbroadcast(c, x):
     return _fit(unbroadcast(c, x), x)
 
 
-def defunary(p: Primitive, deriv, reads: str = "ans, x") -> Primitive:
-    """Give a unary elementwise primitive its rules from ``deriv(ans, x) = f'(x)``;
-    ``reads`` names what ``deriv`` reads ("ans", "x" or both): the tape keeps only that."""
+def defunary(p: Primitive, deriv=None, reads: str = "ans, x", *, reciprocal=None) -> Primitive:
+    """Give a unary elementwise primitive its rules from ``deriv(ans, x) = f'(x)``, or from
+    ``reciprocal(ans, x) = 1 / f'(x)`` (log, arctan, ...: ``g / r`` is one pass and one
+    rounding where ``g * (1 / r)`` takes two). ``reads`` names what they read ("ans", "x" or
+    both): the tape keeps only that."""
     p.defresiduals("ans" in reads, ("x" in reads,))
+    if reciprocal is not None:
+        p.defvjp(lambda g, ans, x: _fit(g / reciprocal(ans, x), x))
+        p.defjvp(lambda g, ans, x: g / reciprocal(ans, x))
+        return p
 
     def vjp(g, ans, x):
         c = g * deriv(ans, x)
@@ -219,7 +225,8 @@ reciprocal = defunary(elementwise("reciprocal", _np.reciprocal),
 # sqrt and cbrt at 0: the derivative is +inf (the one-sided limit), as NumPy's arithmetic
 # gives; compose with a safe branch (where) when a finite value is wanted.
 sqrt = defunary(elementwise("sqrt", _np.sqrt), lambda ans, x: 0.5 / ans, reads="ans")
-cbrt = defunary(elementwise("cbrt", _np.cbrt), lambda ans, x: 1.0 / (3.0 * ans * ans), reads="ans")
+cbrt = defunary(elementwise("cbrt", _np.cbrt), reads="ans",
+                reciprocal=lambda ans, x: 3.0 * ans * ans)
 
 # fmod and remainder: x - q*y with q an integer that is piecewise constant in (x, y), so
 # the partials are 1 and -q; q is read back from the exact result.
@@ -433,10 +440,12 @@ _LN10 = _np.log(10.0)
 exp = defunary(elementwise("exp", _np.exp), lambda ans, x: ans, reads="ans")
 exp2 = defunary(elementwise("exp2", _np.exp2), lambda ans, x: ans * _LN2, reads="ans")
 expm1 = defunary(elementwise("expm1", _np.expm1), lambda ans, x: ans + 1.0, reads="ans")
-log = defunary(elementwise("log", _np.log), lambda ans, x: 1.0 / x, reads="x")
-log2 = defunary(elementwise("log2", _np.log2), lambda ans, x: 1.0 / (x * _LN2), reads="x")
-log10 = defunary(elementwise("log10", _np.log10), lambda ans, x: 1.0 / (x * _LN10), reads="x")
-log1p = defunary(elementwise("log1p", _np.log1p), lambda ans, x: 1.0 / (x + 1.0), reads="x")
+log = defunary(elementwise("log", _np.log), reads="x", reciprocal=lambda ans, x: x)
+log2 = defunary(elementwise("log2", _np.log2), reads="x", reciprocal=lambda ans, x: x * _LN2)
+log10 = defunary(elementwise("log10", _np.log10), reads="x",
+                 reciprocal=lambda ans, x: x * _LN10)
+log1p = defunary(elementwise("log1p", _np.log1p), reads="x",
+                 reciprocal=lambda ans, x: x + 1.0)
 # d/dx log(e^x + e^y) = e^(x - ans): never overflows since x <= ans.
 logaddexp = defbinary(elementwise("logaddexp", _np.logaddexp),
                       lambda ans, x, y: exp(x - ans), lambda ans, x, y: exp(y - ans))
@@ -449,21 +458,22 @@ logaddexp2 = defbinary(elementwise("logaddexp2", _np.logaddexp2),
 sin = defunary(elementwise("sin", _np.sin), lambda ans, x: cos(x), reads="x")
 cos = defunary(elementwise("cos", _np.cos), lambda ans, x: negative(sin(x)), reads="x")
 tan = defunary(elementwise("tan", _np.tan), lambda ans, x: 1.0 + ans * ans, reads="ans")
-arcsin = defunary(elementwise("arcsin", _np.arcsin), lambda ans, x: 1.0 / sqrt(1.0 - x * x),
-                reads="x")
+arcsin = defunary(elementwise("arcsin", _np.arcsin), reads="x",
+                  reciprocal=lambda ans, x: sqrt(1.0 - x * x))
 arccos = defunary(elementwise("arccos", _np.arccos), lambda ans, x: -1.0 / sqrt(1.0 - x * x),
                 reads="x")
-arctan = defunary(elementwise("arctan", _np.arctan), lambda ans, x: 1.0 / (1.0 + x * x), reads="x")
+arctan = defunary(elementwise("arctan", _np.arctan), reads="x",
+                  reciprocal=lambda ans, x: 1.0 + x * x)
 sinh = defunary(elementwise("sinh", _np.sinh), lambda ans, x: cosh(x), reads="x")
 cosh = defunary(elementwise("cosh", _np.cosh), lambda ans, x: sinh(x), reads="x")
 tanh = defunary(elementwise("tanh", _np.tanh), lambda ans, x: 1.0 - ans * ans, reads="ans")
-arcsinh = defunary(elementwise("arcsinh", _np.arcsinh), lambda ans, x: 1.0 / sqrt(x * x + 1.0),
-                reads="x")
+arcsinh = defunary(elementwise("arcsinh", _np.arcsinh), reads="x",
+                   reciprocal=lambda ans, x: sqrt(x * x + 1.0))
 # 1/sqrt(x^2 - 1) as a product of square roots: no cancellation near x = 1.
-arccosh = defunary(elementwise("arccosh", _np.arccosh),
-                   lambda ans, x: 1.0 / (sqrt(x - 1.0) * sqrt(x + 1.0)))
-arctanh = defunary(elementwise("arctanh", _np.arctanh), lambda ans, x: 1.0 / (1.0 - x * x),
-                reads="x")
+arccosh = defunary(elementwise("arccosh", _np.arccosh), reads="x",
+                   reciprocal=lambda ans, x: sqrt(x - 1.0) * sqrt(x + 1.0))
+arctanh = defunary(elementwise("arctanh", _np.arctanh), reads="x",
+                   reciprocal=lambda ans, x: 1.0 - x * x)
 asin, acos, atan = arcsin, arccos, arctan
 asinh, acosh, atanh = arcsinh, arccosh, arctanh
 
