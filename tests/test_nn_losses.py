@@ -65,6 +65,24 @@ def test_relu_is_one_primitive_keeping_only_its_output():
     assert cr.grad(lambda v: nn.relu(v).sum())(z.astype(onp.float32)).dtype == onp.float32
 
 
+@pytest.mark.parametrize("slope", [0.01, 0.0, 1.5, -0.3])
+def test_leaky_relu_primitive_and_learned_slope(slope):
+    # a constant slope takes one primitive (maximum(x, slope*x) for 0 <= slope <= 1); every
+    # slope gives NumPy's values, slope at 0, exact derivatives for inf cotangents
+    z = onp.array([-1.5, 0.3, 2.0, -0.2, 0.0])
+    onp.testing.assert_array_equal(nn.leaky_relu(z, slope), onp.where(z > 0, z, slope * z))
+    d = cr.elementwise_grad(lambda v: nn.leaky_relu(v, slope))(z)
+    onp.testing.assert_array_equal(d, onp.where(z > 0, 1.0, slope))
+    x = away0((3, 4))
+    check_all(lambda v: nn.leaky_relu(v, slope), x)
+    _, f_vjp = cr.vjp(lambda v: nn.leaky_relu(v, slope), z[:4])
+    g = f_vjp(onp.array([onp.inf, onp.inf, -onp.inf, 1.0]))[0]
+    onp.testing.assert_array_equal(g, [slope * onp.inf if slope else 0.0, onp.inf, -onp.inf, slope])
+    # a traced slope (PReLU): d/da sum(leaky_relu(x, a)) = sum of x over x <= 0
+    da = cr.grad(lambda a: cr.numpy.sum(nn.leaky_relu(z, a)))(onp.float64(slope))
+    assert da == pytest.approx(onp.sum(z[z <= 0]))
+
+
 def test_softmax_axis_and_extreme_logits():
     x = onp.array([[1000.0, 0.0, -1000.0], [-800.0, -801.0, -802.0]])
     onp.testing.assert_allclose(nn.softmax(x), sps.softmax(x, axis=-1), atol=1e-300)

@@ -72,6 +72,38 @@ _relu_p.defresiduals(True, (False,))
 _relu_p.defbatch(batch_elementwise(_relu_p))
 
 
+def _leaky_relu_impl(x, slope):
+    if 0.0 <= slope <= 1.0:  # max(x, slope * x) is x for x >= 0 and slope * x below
+        return _np.maximum(x, slope * x)
+    return _np.where(x > 0, x, slope * x)
+
+
+def _leaky_relu_derivative(g, ans, x, slope):
+    # 1 where x > 0, slope elsewhere (also at x = 0)
+    m = x > 0
+    if slope == 0.0:
+        return masked(g, m)
+    if type(g) is _np.ndarray and type(m) is _np.ndarray and g.dtype.kind in "fc":
+        d = m.astype(g.dtype)  # 0/1 -> slope/1 in place: one product with g, exact for inf
+        d *= 1.0 - slope
+        d += slope
+        return g * d
+    return g * cnp.where(m, 1.0, slope)
+
+
+# A primitive for a constant slope (a traced, learned slope takes the where composition).
+_leaky_relu_p = Primitive("nn_leaky_relu", _leaky_relu_impl)
+_leaky_relu_p.defvjp(_leaky_relu_derivative).defjvp(_leaky_relu_derivative)
+_leaky_relu_p.defresiduals(False, (True,))
+_leaky_relu_p.defbatch(batch_elementwise(_leaky_relu_p))
+
+
+def leaky_relu(x, negative_slope):
+    if type(negative_slope) in (float, int):
+        return _leaky_relu_p(x, slope=float(negative_slope))
+    return cnp.where(x > 0, x, negative_slope * x)
+
+
 def softplus(x):
     """log(1 + exp(x)) without overflow: each branch sees only arguments it can exponentiate."""
     if _has("logaddexp"):

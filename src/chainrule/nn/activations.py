@@ -20,6 +20,7 @@ import math
 
 from .. import numpy as cnp
 from ._ops import _relu_p, expm1_negpart, logsumexp, stop_max
+from ._ops import leaky_relu as _leaky_relu
 from ._ops import softplus as _softplus
 
 __all__ = ["elu", "gelu", "leaky_relu", "log_softmax", "logsumexp", "relu", "sigmoid", "silu",
@@ -33,8 +34,9 @@ def relu(x):
 
 
 def leaky_relu(x, negative_slope: float = 0.01):
-    """x for x > 0, ``negative_slope * x`` otherwise."""
-    return cnp.where(x > 0, x, negative_slope * x)
+    """x for x > 0, ``negative_slope * x`` otherwise (derivative ``negative_slope`` at 0).
+    The slope may be a traced value (a learned slope)."""
+    return _leaky_relu(x, negative_slope)
 
 
 def elu(x, alpha: float = 1.0):
