@@ -83,6 +83,19 @@ def test_leaky_relu_primitive_and_learned_slope(slope):
     assert da == pytest.approx(onp.sum(z[z <= 0]))
 
 
+@pytest.mark.parametrize("alpha", [1.0, 2.0, 0.5])
+def test_elu_primitive_values_and_learned_alpha(alpha):
+    # a constant alpha takes one primitive: maximum(x, 0) + alpha * expm1(minimum(x, 0))
+    z = onp.array([-1.5, 0.3, 2.0, -0.2, 0.0, -800.0, onp.inf, -onp.inf])
+    want = onp.where(z > 0, z, alpha * onp.expm1(onp.minimum(z, 0)))
+    onp.testing.assert_array_equal(nn.elu(z, alpha), want)
+    d = cr.elementwise_grad(lambda v: nn.elu(v, alpha))(z[:6])
+    onp.testing.assert_allclose(d, onp.where(z[:6] > 0, 1.0, alpha * onp.exp(z[:6])), rtol=1e-15)
+    check_all(lambda v: nn.elu(v, alpha), away0((3, 4)))
+    da = cr.grad(lambda a: cr.numpy.sum(nn.elu(z[:6], a)))(onp.float64(alpha))  # traced alpha
+    assert da == pytest.approx(onp.sum(onp.expm1(onp.minimum(z[:6], 0))))
+
+
 def test_softmax_axis_and_extreme_logits():
     x = onp.array([[1000.0, 0.0, -1000.0], [-800.0, -801.0, -802.0]])
     onp.testing.assert_allclose(nn.softmax(x), sps.softmax(x, axis=-1), atol=1e-300)

@@ -20,7 +20,7 @@ from .. import numpy as cnp
 from ..core.batching import batch_elementwise
 from ..core.primitive import Primitive
 from ..core.trace import is_tracer
-from ..rules.elementwise import masked
+from ..rules.elementwise import _where_impl, masked
 
 
 def _has(name: str) -> bool:
@@ -96,6 +96,28 @@ _leaky_relu_p = Primitive("nn_leaky_relu", _leaky_relu_impl)
 _leaky_relu_p.defvjp(_leaky_relu_derivative).defjvp(_leaky_relu_derivative)
 _leaky_relu_p.defresiduals(False, (True,))
 _leaky_relu_p.defbatch(batch_elementwise(_leaky_relu_p))
+
+
+def _elu_impl(x, alpha):
+    # no where (see relu): x above 0 gets x + alpha * expm1(0) = x exactly, below 0 + ...
+    return _np.maximum(x, 0) + alpha * _np.expm1(_np.minimum(x, 0))
+
+
+def _elu_derivative(g, ans, x, alpha):
+    # 1 where x > 0, alpha * exp(x) = ans + alpha elsewhere (also at 0)
+    if type(x) is _np.ndarray and type(ans) is _np.ndarray:  # plain: the bitwise where
+        return g * _where_impl(x > 0, 1.0, ans + alpha)
+    return g * cnp.where(x > 0, 1.0, ans + alpha)
+
+
+_elu_p = Primitive("nn_elu", _elu_impl).defvjp(_elu_derivative).defjvp(_elu_derivative)
+_elu_p.defbatch(batch_elementwise(_elu_p))
+
+
+def elu(x, alpha):
+    if type(alpha) in (float, int):
+        return _elu_p(x, alpha=float(alpha))
+    return cnp.where(x > 0, x, alpha * expm1_negpart(x))
 
 
 def leaky_relu(x, negative_slope):

@@ -19,7 +19,8 @@ from __future__ import annotations
 import math
 
 from .. import numpy as cnp
-from ._ops import _relu_p, expm1_negpart, logsumexp, stop_max
+from ._ops import _relu_p, logsumexp, stop_max
+from ._ops import elu as _elu
 from ._ops import leaky_relu as _leaky_relu
 from ._ops import softplus as _softplus
 
@@ -41,7 +42,7 @@ def leaky_relu(x, negative_slope: float = 0.01):
 
 def elu(x, alpha: float = 1.0):
     """x for x > 0, alpha * (exp(x) - 1) otherwise (the exponential never overflows)."""
-    return cnp.where(x > 0, x, alpha * expm1_negpart(x))
+    return _elu(x, alpha)
 
 
 def sigmoid(x):
