@@ -99,7 +99,8 @@ _leaky_relu_p.defbatch(batch_elementwise(_leaky_relu_p))
 
 
 def _elu_impl(x, alpha):
-    # no where (see relu): x above 0 gets x + alpha * expm1(0) = x exactly, below 0 + ...
+    # no where (see relu): above 0 this is x + alpha * expm1(0) = x exactly, at and below
+    # 0 it is 0 + alpha * expm1(x)
     return _np.maximum(x, 0) + alpha * _np.expm1(_np.minimum(x, 0))
 
 
@@ -114,14 +115,19 @@ _elu_p = Primitive("nn_elu", _elu_impl).defvjp(_elu_derivative).defjvp(_elu_deri
 _elu_p.defbatch(batch_elementwise(_elu_p))
 
 
+def _constant(v) -> bool:
+    """A number known now (a Python or NumPy scalar), not a traced or array value."""
+    return isinstance(v, (int, float, _np.integer, _np.floating)) and not isinstance(v, bool)
+
+
 def elu(x, alpha):
-    if type(alpha) in (float, int):
+    if _constant(alpha):
         return _elu_p(x, alpha=float(alpha))
     return cnp.where(x > 0, x, alpha * expm1_negpart(x))
 
 
 def leaky_relu(x, negative_slope):
-    if type(negative_slope) in (float, int):
+    if _constant(negative_slope):
         return _leaky_relu_p(x, slope=float(negative_slope))
     return cnp.where(x > 0, x, negative_slope * x)
 
