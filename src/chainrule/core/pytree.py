@@ -133,14 +133,9 @@ def _flatten(x, is_leaf, leaves: list) -> TreeDef:
         children, aux = fns[0](x)
         return _tuple_new(TreeDef, (t, aux, tuple([_flatten(c, is_leaf, leaves)
                                                     for c in children])))
-    t = type(x)
-    # The built-in containers inline (this runs on every grad call): no registry lookup.
-    if t is dict:
-        aux = tuple(sorted(x))
-        children = [x[k] for k in aux]
-    elif t is tuple or t is list:
-        aux = None
-        children = x
+    node = builtin_node(x)  # the built-in containers without a registry lookup
+    if node is not None:
+        t, aux, children = node
     else:
         t, fns = _node_of(x)
         if t is None:
@@ -157,19 +152,35 @@ def _flatten(x, is_leaf, leaves: list) -> TreeDef:
         else:
             leaves.append(c)
             tds.append(LEAF)
-    return _tuple_new(TreeDef, (t, aux, tuple(tds) if nested else all_leaves(len(tds))))
+    return make_treedef(t, aux, tds, nested)
 
 
-_leaf_rows: dict = {}
+def builtin_node(x):
+    """``(kind, aux, children)`` of a dict (children by sorted key, the keys as aux), a tuple
+    or a list; None for anything else."""
+    t = type(x)
+    if t is dict:
+        aux = tuple(sorted(x))
+        return t, aux, [x[k] for k in aux]
+    if t is tuple or t is list:
+        return t, None, x
+    return None
 
 
-def all_leaves(n: int) -> tuple:
-    """The one ``(LEAF,) * n`` tuple: a node whose children are all leaves is recognized by
-    identity when it is rebuilt (a dict of parameters on every grad call)."""
+def make_treedef(kind, aux, child_defs: list, nested: bool) -> TreeDef:
+    """A node's TreeDef; with no ``nested`` child its children are the one ``(LEAF,) * n``
+    tuple, recognized by identity when the node is rebuilt (a dict of parameters, every grad
+    call)."""
+    if nested:
+        return _tuple_new(TreeDef, (kind, aux, tuple(child_defs)))
+    n = len(child_defs)
     row = _leaf_rows.get(n)
     if row is None:
         row = _leaf_rows[n] = (LEAF,) * n
-    return row
+    return _tuple_new(TreeDef, (kind, aux, row))
+
+
+_leaf_rows: dict = {}
 
 
 _tuple_new = tuple.__new__  # a TreeDef without NamedTuple's Python-level __new__
@@ -196,6 +207,11 @@ def _build(td: TreeDef, it):
             raise ValueError(f"tree_unflatten: too few leaves for the structure {td!r}")
     else:
         children = [next(it) if c is LEAF else _build(c, it) for c in kids]
+    return rebuild(kind, aux, children)
+
+
+def rebuild(kind, aux, children: list):
+    """The container of type ``kind`` (with ``aux`` from its TreeDef) holding ``children``."""
     if kind is dict:
         return dict(zip(aux, children))
     if kind is tuple:

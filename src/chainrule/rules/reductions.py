@@ -27,7 +27,7 @@ import numpy as _np
 from ..core.batching import shift_axis
 from ..core.primitive import Primitive, deflinear
 from ..core.trace import Tracer, dtype_of, getval, shape_of
-from ._util import broadcast_view, keepdims_shape, lift_lists_in, normalize_axes
+from ._util import _add_reduce, broadcast_view, keepdims_shape, lift_lists_in, normalize_axes
 from .elementwise import (
     _fit,
     _is_complex,
@@ -107,9 +107,6 @@ def _batch_reduce(prim):
 
 
 # --- sum --------------------------------------------------------------------------------------
-
-_add_reduce = _np.add.reduce
-
 
 def _sum_impl(x, axis=None, keepdims=False, dtype=None):
     if type(x) is _np.ndarray:

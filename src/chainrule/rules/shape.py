@@ -156,11 +156,10 @@ def _variadic_linear(name, impl, vjp_of, batch):
     p.vjps = PerArgRules(vjp_of)
     p.jvps = PerArgRules(jvp_of)
     p.defbatch(batch)
-    return p
+    return p.defresiduals(False, (False,))  # the transposes read the inputs' shapes at most
 
 
 stack_p = _variadic_linear("stack", _stack_impl, _stack_vjp, _stack_batch)
-stack_p.defresiduals(False, (False,))  # the VJP slices g: no value is read
 
 
 def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
@@ -200,7 +199,6 @@ def _concat_batch(vals, dims, axis=0):
 
 
 concatenate_p = _variadic_linear("concatenate", _concatenate_impl, _concat_vjp, _concat_batch)
-concatenate_p.defresiduals(False, (False,))  # the VJP reads the inputs' shapes only
 
 
 def concatenate(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):

@@ -12,7 +12,15 @@ from typing import Any, NamedTuple
 
 import numpy as _np
 
-from ..core.pytree import LEAF, TreeDef, all_leaves, tree_flatten, tree_map, tree_unflatten
+from ..core.pytree import (
+    LEAF,
+    builtin_node,
+    make_treedef,
+    rebuild,
+    tree_flatten,
+    tree_map,
+    tree_unflatten,
+)
 from ..core.reverse import RevTrace, RevTracer, backward
 from ..core.trace import Tracer, Zero, dtype_of, shape_of
 from ..core.valuetypes import value_types
@@ -60,10 +68,7 @@ def trace_vjp(f: Callable, primals: tuple, *, has_aux: bool = False, free: bool 
     returns cotangents shaped like ``primals``. With ``free`` it may be called only once.
     With ``keep_all`` the tape keeps every value (to be replayed forward, as ``linearize``).
     """
-    leaves, td = flatten_inputs(primals)
-    check_differentiable(leaves, td, argnames, what)
-    trace = RevTrace(keep_all)
-    tracers = [trace.new_leaf(x) for x in leaves]
+    trace, leaves, td, tracers = _record_inputs(primals, argnames, what, keep_all)
     out = f(*tree_unflatten(td, tracers))
     aux = None
     if has_aux:
@@ -76,10 +81,9 @@ def trace_vjp(f: Callable, primals: tuple, *, has_aux: bool = False, free: bool 
         if free and used[0]:
             raise RuntimeError("this vjp function freed its tape; it can be called only once")
         used[0] = True
-        cts = backward(trace, [(o, c) for o, c in zip(out_leaves, ct_leaves)
-                               if c is not None and type(c) is not Zero], free=free)
-        return [_zeros_like(x) if cts[t._idx] is None else _cotangent_for(cts[t._idx], x)
-                for t, x in zip(tracers, leaves)]
+        return _input_cotangents(backward(trace, [
+            (o, c) for o, c in zip(out_leaves, ct_leaves) if c is not None and type(c) is not Zero
+        ], free=free), leaves)
 
     def vjp_fn(ct):
         ct_leaves, ct_td = tree_flatten(ct, is_leaf=_is_none)
@@ -93,6 +97,21 @@ def trace_vjp(f: Callable, primals: tuple, *, has_aux: bool = False, free: bool 
 
 
 _tuple_new = tuple.__new__  # a Recorded without NamedTuple's Python-level __new__
+
+
+def _record_inputs(primals: tuple, argnames, what: str, keep_all: bool = False):
+    """``(trace, leaves, treedef, tracers)``: a fresh tape whose first entries are the leaves
+    of ``primals`` (checked differentiable), in order."""
+    leaves, td = flatten_inputs(primals)
+    check_differentiable(leaves, td, argnames, what)
+    trace = RevTrace(keep_all)
+    return trace, leaves, td, [trace.new_leaf(x) for x in leaves]
+
+
+def _input_cotangents(cts: list, leaves: list) -> list:
+    """The cotangents of the inputs (the tape's first entries), each in its input's dtype;
+    zeros where none arrived."""
+    return [_zeros_like(x) if c is None else _cotangent_for(c, x) for c, x in zip(cts, leaves)]
 
 
 def _is_none(x) -> bool:
@@ -201,11 +220,8 @@ def _scalar_grad(fun, diff: tuple, rebuild, kwargs, argnames, has_aux: bool):
     try:
         traced, td = _trace_arrays(diff, trace, leaves)
     except _NotArrays:  # anything else (scalars, ints, registered nodes): the general path
-        leaves, td = flatten_inputs(diff)
-        check_differentiable(leaves, td, argnames, "grad")
-        trace = RevTrace()
-        new_leaf = trace.new_leaf
-        traced = tree_unflatten(td, [new_leaf(x) for x in leaves])
+        trace, leaves, td, tracers = _record_inputs(diff, argnames, "grad")
+        traced = tree_unflatten(td, tracers)
     out = fun(*rebuild(traced), **kwargs)
     aux = None
     if has_aux:
@@ -213,9 +229,7 @@ def _scalar_grad(fun, diff: tuple, rebuild, kwargs, argnames, has_aux: bool):
     value = _value(out, trace)
     _check_scalar(value)
     cts = backward(trace, [(out, _ones_like(value))], free=True)
-    # the leaves are the tape's first entries, in order
-    return value, aux, tree_unflatten(td, [_zeros_like(x) if c is None else _cotangent_for(c, x)
-                                           for c, x in zip(cts, leaves)])
+    return value, aux, tree_unflatten(td, _input_cotangents(cts, leaves))
 
 
 class _NotArrays(Exception):
@@ -227,15 +241,10 @@ def _trace_arrays(x, trace: RevTrace, leaves: list):
     appended to ``leaves``), for the usual arguments of a grad: dicts, lists and tuples of
     float arrays. Flattening, the dtype check, the leaves and the rebuilt tree in one pass
     (every grad call pays for them); the treedef is the one ``tree_flatten`` gives."""
-    kind = type(x)
-    if kind is dict:
-        aux = tuple(sorted(x))
-        children = [x[k] for k in aux]
-    elif kind is tuple or kind is list:
-        aux = None
-        children = x
-    else:
+    node = builtin_node(x)
+    if node is None:
         raise _NotArrays
+    kind, aux, children = node
     tape = trace.tape
     out = []
     tds = []
@@ -255,10 +264,7 @@ def _trace_arrays(x, trace: RevTrace, leaves: list):
             out.append(sub)
             tds.append(sub_td)
             nested = True
-    td = _tuple_new(TreeDef, (kind, aux, tuple(tds) if nested else all_leaves(len(tds))))
-    if kind is dict:
-        return dict(zip(aux, out)), td
-    return (tuple(out) if kind is tuple else out), td
+    return rebuild(kind, aux, out), make_treedef(kind, aux, tds, nested)
 
 
 _new = object.__new__
