@@ -52,8 +52,9 @@ def check_vmap(f, *args, batch: int = 3, seed: int = 1, grads: bool = True, rtol
         check_grads(g_of, *[batched[i] for i in diff], order=1)
 
 
-def check_all(f, *args, order: int = 2, vmap: bool = True, **tol) -> None:
-    """check_grads in both modes to ``order`` (float args only), then vmap and its grads."""
+def check_all(f, *args, order: int = 2, vmap: bool = True, jit: bool = True, **tol) -> None:
+    """check_grads in both modes to ``order`` (float args only), then vmap and its grads,
+    then jit's replays of f and its derivatives (check_jit)."""
     diff = [i for i, a in enumerate(args) if is_float(a)]
 
     def g(*xs):
@@ -65,6 +66,76 @@ def check_all(f, *args, order: int = 2, vmap: bool = True, **tol) -> None:
     check_grads(g, *[args[i] for i in diff], modes=("fwd", "rev"), order=order, **tol)
     if vmap:
         check_vmap(f, *args)
+    if jit:
+        check_jit(f, *args)
+
+
+# (function name, why) of every recording check_jit saw refused: a replay ran eagerly.
+jit_refusals: list = []
+
+
+def check_jit(f, *args, seed: int = 2, rtol: float = 1e-12, atol: float = 1e-14) -> None:
+    """``jit`` of f, of the gradient of a random projection of f, and of a second derivative
+    (the gradient of the gradient's projection) is recorded at ``args`` and replayed at moved
+    float arguments; both calls must equal the eager results there. A refused recording
+    (JitFallbackWarning) runs eagerly and is compared the same way."""
+    import warnings
+
+    rng = np.random.default_rng(seed)
+    diff = [i for i, a in enumerate(args) if is_float(a)]
+    args = [np.asarray(a) if i in diff else a for i, a in enumerate(args)]
+    moved = list(args)
+    for i in diff:
+        a = args[i]
+        noise = (0.01 * rng.standard_normal(a.shape)).astype(a.dtype)
+        moved[i] = a + noise if a.dtype.kind != "c" else a + (1 + 1j) * noise
+
+    def full(xs):
+        out = list(args)
+        for i, x in zip(diff, xs):
+            out[i] = x
+        return out
+
+    weights = [rng.standard_normal(np.shape(v)) for v in cr.tree_leaves(f(*args))]
+
+    def projected(*xs):
+        import chainrule.numpy as cnp
+
+        total = 0.0
+        for w, v in zip(weights, cr.tree_leaves(f(*full(xs)))):
+            if is_float(v):
+                total = total + cnp.real(cnp.sum(w * v))
+        return total
+
+    fns = [("f", lambda *xs: f(*full(xs)))]
+    if diff:
+        nums = tuple(range(len(diff)))
+        first = cr.grad(projected, argnums=nums)
+        us = [rng.standard_normal(args[i].shape) for i in diff]
+
+        def second(*xs):
+            import chainrule.numpy as cnp
+
+            return sum(cnp.real(cnp.sum(u * g)) for u, g in zip(us, first(*xs)))
+
+        fns += [("value_and_grad", cr.value_and_grad(projected, argnums=nums)),
+                ("second derivative", cr.grad(second, argnums=nums))]
+    at = [args[i] for i in diff]
+    at_moved = [moved[i] for i in diff]
+    for name, fn in fns:
+        jitted = cr.jit(fn)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for xs in (at, at_moved):  # records, then replays
+                want, got = cr.tree_leaves(fn(*xs)), cr.tree_leaves(jitted(*xs))
+                assert len(want) == len(got)
+                for w, g in zip(want, got):
+                    assert np.shape(w) == np.shape(g) and np.result_type(w) == \
+                        np.result_type(g), (name, np.shape(w), np.shape(g))
+                    np.testing.assert_allclose(g, w, rtol=rtol, atol=atol,
+                                               err_msg=f"jit({name}) differs from eager")
+        jit_refusals.extend((getattr(f, "__name__", repr(f)), str(c.message)) for c in caught
+                            if issubclass(c.category, cr.JitFallbackWarning))
 
 
 def square_floats(tree):

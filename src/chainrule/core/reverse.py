@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from numpy import ndarray as _ndarray
 
+from .staging import StagedTracer, record_rule, shape_only
+from .staging import recording as _recording
 from .trace import Trace, Tracer, Zero, dtype_of, shape_of
 from .valuetypes import value_types
 
@@ -95,6 +97,8 @@ def _shape_only(v):
         sd.shape = v.shape
         sd.dtype = v.dtype
         return sd
+    if type(v) is StagedTracer:
+        return shape_only(v)
     return v
 
 
@@ -276,6 +280,7 @@ def backward(trace: RevTrace, seeds, free: bool = False) -> list:
     """
     tape = trace.tape
     cts: list = [None] * len(tape)
+    staging = _recording[-1] if _recording else None  # jit is recording: rules as units
     start = -1
     for t, g in seeds:
         if type(t) is RevTracer and t._trace is trace and g is not None:
@@ -309,7 +314,10 @@ def backward(trace: RevTrace, seeds, free: bool = False) -> list:
                     rule = None
                 if rule is None:
                     prim.vjp_rule(k)  # raises a clear error naming the primitive
-                c = rule(g, ans, *args, **params) if params else rule(g, ans, *args)
+                if staging is not None:
+                    c = record_rule(staging, rule, g, ans, args, params)
+                else:
+                    c = rule(g, ans, *args, **params) if params else rule(g, ans, *args)
                 if c is None or type(c) is Zero:
                     continue
                 cts[j] = c if cts[j] is None else add_cotangents(cts[j], c)

@@ -34,6 +34,7 @@ import numpy as _np
 from ..core.batching import example_ndim, materialize
 from ..core.primitive import PerArgRules, Primitive, deflinear
 from ..core.reverse import ShapeDtype
+from ..core.staging import StagedTracer
 from ..core.trace import Tracer, getval, ndim_of
 from ._util import broadcast_view, unbroadcast
 
@@ -277,6 +278,10 @@ def _canonical_entry(k, out, slots):
         out.append(k)
         return
     if isinstance(k, Tracer):
+        if type(k) is StagedTracer and _np.issubdtype(k.dtype, _np.integer):
+            out.append(_Slot(len(slots)))  # jit's recording: an index array is an input
+            slots.append(k)
+            return
         v = getval(k)
         if isinstance(v, Tracer):  # a batched (vmapped) index array
             dt = _np.dtype(k.dtype)

@@ -1,0 +1,212 @@
+"""Staging: tracers that compute concrete values and record every call, for ``jit``.
+
+Why here, in the core: the reverse-mode walk records each VJP rule call as one unit when its
+inputs are staged (``record_rule``), so a replay runs the rule's plain-array code, and the
+tape keeps shapes only of staged values no rule reads, as it does for arrays.
+``chainrule.transforms.jit`` turns a recording into Python code.
+
+    >>> t = StagingTrace(); x = t.new_tracer(2.0)
+    >>> y = x * 3.0; len(t.program)
+    1
+"""
+
+from __future__ import annotations
+
+import numpy as _np
+
+from .trace import Trace, Tracer, Zero, dtype_of, shape_of
+
+# Staging traces now recording: draws through chainrule's random functions refuse them.
+recording: list = []
+
+
+def note_impure(what: str) -> None:
+    """Called by functions whose results a replay could not reproduce (random draws)."""
+    for trace in recording:
+        trace.refuse(what)
+
+
+# Primitives whose output shape depends on input values: a replay could not trust the shapes
+# the recording saw, so they refuse it.
+_VALUE_SHAPED = frozenset({"nonzero", "argwhere", "flatnonzero", "unique", "unique_values",
+                           "unique_counts", "unique_inverse", "unique_all", "compress",
+                           "extract", "trim_zeros", "setdiff1d", "union1d", "intersect1d",
+                           "setxor1d"})
+
+
+class Const:
+    __slots__ = ("value",)
+
+    def __init__(self, value) -> None:
+        self.value = value
+
+
+class StagedTracer(Tracer):
+    """A value being recorded: its concrete value (``_concrete``) and its slot in the
+    recording. Reading the value from Python (truth value, ``float``, ``asarray``, ``getval``)
+    refuses the recording and gives the value, so the call itself still runs correctly."""
+
+    __slots__ = ("_concrete", "_slot")
+
+    @property
+    def shape(self):
+        return shape_of(self._concrete)
+
+    @property
+    def dtype(self):
+        return dtype_of(self._concrete)
+
+    def _read(self, what: str):
+        if self._trace.refused is None:
+            self._trace.refuse(f"{what}, at {_caller()}")
+        return self._concrete
+
+    def primal_value(self):
+        return self._read("its value was read (getval/primal_value)")
+
+    def __bool__(self):
+        return bool(self._read("bool() of a traced value (Python control flow on values)"))
+
+    def __float__(self):
+        return float(self._read("float() of a traced value"))
+
+    def __int__(self):
+        return int(self._read("int() of a traced value"))
+
+    def __complex__(self):
+        return complex(self._read("complex() of a traced value"))
+
+    def __index__(self):
+        return _np.asarray(self._read("a traced value used as an index or size")).__index__()
+
+    def item(self, *args):
+        return self._read("x.item()").item(*args)
+
+    def tolist(self):
+        return _np.asarray(self._read("x.tolist()")).tolist()
+
+    def __array__(self, dtype=None, copy=None):
+        v = _np.asarray(self._read("numpy.asarray of a traced value"))
+        return v if dtype is None else v.astype(dtype, copy=False)
+
+
+def _caller() -> str:
+    """``file:line (function)`` of the first frame outside the core's tracer code."""
+    import os
+    import sys
+
+    frame = sys._getframe(2)
+    here = os.path.dirname(__file__)
+    while frame is not None and os.path.dirname(frame.f_code.co_filename) == here:
+        frame = frame.f_back
+    if frame is None:
+        return "?"
+    code = frame.f_code
+    return f"{os.path.basename(code.co_filename)}:{frame.f_lineno} ({code.co_name})"
+
+
+_new = object.__new__
+
+
+class StagingTrace(Trace):
+    """Records primitive calls as ``(impl, params, args, out)``: ``args`` holds slots (ints)
+    and ``_Const`` values, ``out`` a slot or a tuple of slots (multiple results)."""
+
+    __slots__ = ("program", "nslots", "refused")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.program: list | None = []
+        self.nslots = 0
+        self.refused: str | None = None
+
+    def refuse(self, why: str) -> None:
+        if self.refused is None:
+            self.refused = why
+
+    def new_tracer(self, value) -> StagedTracer:
+        t = _new(StagedTracer)
+        t._trace = self
+        t._concrete = value
+        t._slot = self.nslots
+        self.nslots += 1
+        return t
+
+    def process(self, prim, args, params):
+        if self.program is None:
+            raise RuntimeError("a value traced by jit was used after its recording finished "
+                               "(kept in a global, a list or a closure): keep plain values")
+        vals = []
+        refs = []
+        foreign = False
+        for a in args:
+            if type(a) is StagedTracer and a._trace is self:
+                vals.append(a._concrete)
+                refs.append(a._slot)
+            else:
+                if isinstance(a, Tracer):
+                    foreign = True
+                vals.append(a)
+                refs.append(Const(a))
+        if foreign:  # a tracer of an outer transform: compute eagerly, do not record
+            self.refuse("a value traced by an outer transform reached the function "
+                        "(a closure over a traced value)")
+            return prim(*vals, **params)
+        if prim.name in _VALUE_SHAPED or (prim.name == "getitem" and _bool_index(params, vals)):
+            self.refuse(f"{prim.name}: its output shape depends on the values")
+        ans = prim.impl(*vals, **params)
+        if prim.multiple_results:
+            outs = tuple(self.new_tracer(v) for v in ans)
+            self.program.append((prim.impl, params, tuple(refs), tuple(t._slot for t in outs)))
+            return outs
+        out = self.new_tracer(ans)
+        self.program.append((prim.impl, params, tuple(refs), out._slot))
+        return out
+
+
+def _bool_index(params, vals) -> bool:
+    """Does a getitem's index hold a boolean array (an output shape set by values)?"""
+    idx = params.get("idx", ())
+    parts = list(idx) if isinstance(idx, tuple) else [idx]
+    parts += vals[1:]
+    return any(getattr(p, "dtype", None) is not None and dtype_of(p) == _np.bool_
+               and shape_of(p) != () for p in parts)
+
+
+
+
+def record_rule(staging: StagingTrace, rule, g, ans, args, params):
+    """Call a VJP rule whose inputs are this recording's values or constants as one recorded
+    unit: the rule runs on the concrete values (its plain-array code, with any branch on
+    values taken afresh at each replay), and the recording calls it again on replay.
+    Otherwise -- a tracer of another transform among the inputs, a tuple of cotangents --
+    the rule runs on the tracers and its primitives are recorded one by one."""
+    vals = []
+    refs = []
+    staged = False
+    for v in (g, ans) + tuple(args):
+        if type(v) is StagedTracer and v._trace is staging:
+            vals.append(v._concrete)
+            refs.append(v._slot)
+            staged = True
+        elif isinstance(v, (Tracer, tuple)):
+            return rule(g, ans, *args, **params)
+        else:
+            vals.append(v)
+            refs.append(Const(v))
+    if not staged:  # constants only: computed once, now
+        return rule(g, ans, *args, **params)
+    c = rule(*vals, **params)
+    if c is None or type(c) is Zero:
+        return c
+    out = staging.new_tracer(c)
+    staging.program.append((rule, params, tuple(refs), out._slot))
+    return out
+
+
+def shape_only(v):
+    """What the tape keeps of a staged value that no VJP rule reads: its shape and dtype, a
+    constant of the recording (so a replay frees the array as the forward pass goes)."""
+    from .reverse import ShapeDtype
+
+    return ShapeDtype(shape_of(v._concrete), dtype_of(v._concrete))
