@@ -45,6 +45,10 @@ def build(size: str, want) -> list[Case]:
         for mode in rows:
             jf = getattr(chainrule, mode)(f)
             rows[mode].append(Peer("chainrule", lambda jf=jf: jf(x), what=f"chainrule.{mode}"))
+            if want("chainrule.jit"):
+                jj = chainrule.jit(jf)
+                rows[mode].append(Peer("chainrule.jit", lambda jj=jj: jj(x),
+                                       what=f"chainrule.jit({mode})"))
 
     torch = libs.torch() if want("torch") or want("torch.func") else None
     if torch is not None:

@@ -138,9 +138,18 @@ def _chainrule_fns(act, p, x, Y, want):
         v, g = vg(p, x, Y)
         return v, g, _update(p, g)
 
-    return {"chainrule": (lambda: loss(p, x, Y), lambda: vg(p, x, Y), step,
-                          f"chainrule.value_and_grad (relu as {desc})" if act == "relu"
-                          else "chainrule.value_and_grad")}
+    what = "value_and_grad" + (f" (relu as {desc})" if act == "relu" else "")
+    out = {"chainrule": (lambda: loss(p, x, Y), lambda: vg(p, x, Y), step, f"chainrule.{what}")}
+    if want("chainrule.jit"):
+        jloss, jvg = chainrule.jit(loss), chainrule.jit(vg)
+
+        def jstep():
+            v, g = jvg(p, x, Y)
+            return v, g, _update(p, g)
+
+        out["chainrule.jit"] = (lambda: jloss(p, x, Y), lambda: jvg(p, x, Y), jstep,
+                                f"chainrule.jit({what})")
+    return out
 
 
 def _torch_fns(torch, act, p, x, Y, want):

@@ -134,52 +134,63 @@ def legend(results: list[Result]) -> list[str]:
 
 
 def targets(results: list[Result]) -> list[tuple[str, object, str]]:
-    """[(target, True/False/None for not measured, detail)] for issue 5's targets."""
+    """[(target, True/False/None for not measured, detail)] for issue 5's targets, for
+    chainrule's eager column and, where it was run, for ``chainrule.jit``."""
     by = {}
     for r in results:
         by.setdefault(r.case.workload, []).append(r)
+    cols = [c for c in ("chainrule", "chainrule.jit")
+            if any((c, role) in r.times for r in results for role in ("main", "vg"))]
     out = []
+    for col in cols or ["chainrule"]:
+        out += _targets_of(col, by)
+    return out
+
+
+def _targets_of(col: str, by: dict) -> list[tuple[str, object, str]]:
+    out = []
+    tag = "" if col == "chainrule" else f" ({col})"
 
     def ok(v, limit):
         return None if v is None else v <= limit
 
     for r in by.get("overhead", []):
-        v = r.ratio("chainrule")
-        out.append((f"overhead <= {OVERHEAD_MAX}x", ok(v, OVERHEAD_MAX),
+        v = r.ratio(col)
+        out.append((f"overhead <= {OVERHEAD_MAX}x{tag}", ok(v, OVERHEAD_MAX),
                     "not measured" if v is None else f"{v:.2f}x"))
     if "mlp_step" in by:
-        vals = [(r.case.label, r.ratio("chainrule")) for r in by["mlp_step"]]
+        vals = [(r.case.label, r.ratio(col)) for r in by["mlp_step"]]
         measured = [v for _, v in vals if v is not None]
         holds = None if len(measured) < len(vals) else all(v <= MLP_MAX for v in measured)
-        out.append((f"mlp_step <= {MLP_MAX}x every config", holds,
+        out.append((f"mlp_step <= {MLP_MAX}x every config{tag}", holds,
                     ", ".join(f"{lab.split(' (')[0].replace('mlp_step ', '')} "
                               + ("n/a" if v is None else f"{v:.2f}x") for lab, v in vals)))
     for r in by.get("jacobian", []):
         if "chainrule.jacobian" in r.case.label:
-            v = r.ratio("chainrule")
+            v = r.ratio(col)
             jit = r.ratio("jax.jit")
-            out.append((f"jacobian <= {JACOBIAN_MAX}x via jacobian", ok(v, JACOBIAN_MAX),
+            out.append((f"jacobian <= {JACOBIAN_MAX}x via jacobian{tag}", ok(v, JACOBIAN_MAX),
                         ("not measured" if v is None else f"{v:.2f}x")
                         + ("" if jit is None else f" (jax.jit {jit:.2f}x)")))
     for r in by.get("hessian", []):
-        v = r.times.get(("chainrule", "main"))
+        v = r.times.get((col, "main"))
         eager = {c: r.times[(c, "main")] for c in EAGER if (c, "main") in r.times}
         holds = None if v is None or not eager else all(v < t for t in eager.values())
         detail = "not measured" if v is None else (
-            f"chainrule {fmt_time(v)} vs " + ", ".join(f"{c} {fmt_time(t)}"
-                                                       for c, t in eager.items()))
-        out.append(("hessian faster than every eager peer", holds, detail))
+            f"{col} {fmt_time(v)} vs " + ", ".join(f"{c} {fmt_time(t)}"
+                                                  for c, t in eager.items()))
+        out.append((f"hessian faster than every eager peer{tag}", holds, detail))
     for r in by.get("cheap_gradient", []):
-        v, ref = r.own_ratio("chainrule"), r.own_ratio("numpy")
+        v, ref = r.own_ratio(col), r.own_ratio("numpy")
         holds = None if v is None or ref is None else v <= CHEAP_MAX * ref
-        out.append((f"cheap_gradient <= {CHEAP_MAX} x NumPy's ratio", holds,
+        out.append((f"cheap_gradient <= {CHEAP_MAX} x NumPy's ratio{tag}", holds,
                     "not measured" if holds is None
-                    else f"chainrule {v:.2f} vs numpy {ref:.2f} ({v / ref:.2f}x)"))
+                    else f"{col} {v:.2f} vs numpy {ref:.2f} ({v / ref:.2f}x)"))
     for r in by.get("big_jacobian", []):
-        m = r.memory.get("chainrule") if r.memory and "error" not in r.memory else None
+        m = r.memory.get(col) if r.memory and "error" not in r.memory else None
         v = None if m is None else m[0] / m[1]
-        t = r.ratio("chainrule")
-        out.append((f"big_jacobian peak memory <= {MEMORY_MAX}x result", ok(v, MEMORY_MAX),
+        t = r.ratio(col)
+        out.append((f"big_jacobian peak memory <= {MEMORY_MAX}x result{tag}", ok(v, MEMORY_MAX),
                     ("not measured" if v is None else f"{v:.2f}x ({r.case.label})")
                     + ("" if t is None else f"; time {t:.1f}x the closed form")))
     return out

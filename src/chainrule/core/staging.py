@@ -21,17 +21,10 @@ recording: list = []
 
 
 def note_impure(what: str) -> None:
-    """Called by functions whose results a replay could not reproduce (random draws)."""
+    """Called by functions whose results a replay could not reproduce (random draws): every
+    recording in progress is refused."""
     for trace in recording:
         trace.refuse(what)
-
-
-# Primitives whose output shape depends on input values: a replay could not trust the shapes
-# the recording saw, so they refuse it.
-_VALUE_SHAPED = frozenset({"nonzero", "argwhere", "flatnonzero", "unique", "unique_values",
-                           "unique_counts", "unique_inverse", "unique_all", "compress",
-                           "extract", "trim_zeros", "setdiff1d", "union1d", "intersect1d",
-                           "setxor1d"})
 
 
 class Const:
@@ -152,8 +145,6 @@ class StagingTrace(Trace):
             self.refuse("a value traced by an outer transform reached the function "
                         "(a closure over a traced value)")
             return prim(*vals, **params)
-        if prim.name in _VALUE_SHAPED or (prim.name == "getitem" and _bool_index(params, vals)):
-            self.refuse(f"{prim.name}: its output shape depends on the values")
         ans = prim.impl(*vals, **params)
         if prim.multiple_results:
             outs = tuple(self.new_tracer(v) for v in ans)
@@ -162,17 +153,6 @@ class StagingTrace(Trace):
         out = self.new_tracer(ans)
         self.program.append((prim.impl, params, tuple(refs), out._slot))
         return out
-
-
-def _bool_index(params, vals) -> bool:
-    """Does a getitem's index hold a boolean array (an output shape set by values)?"""
-    idx = params.get("idx", ())
-    parts = list(idx) if isinstance(idx, tuple) else [idx]
-    parts += vals[1:]
-    return any(getattr(p, "dtype", None) is not None and dtype_of(p) == _np.bool_
-               and shape_of(p) != () for p in parts)
-
-
 
 
 def record_rule(staging: StagingTrace, rule, g, ans, args, params):

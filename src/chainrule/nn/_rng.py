@@ -13,10 +13,14 @@ from __future__ import annotations
 
 import numpy as _np
 
+from ..core.staging import note_impure
+
 
 def generator(rng) -> _np.random.Generator:
     """A ``numpy.random.Generator`` from a seed, SeedSequence or Generator (returned as is)."""
     if isinstance(rng, _np.random.Generator):
+        note_impure("a random draw (a Generator's state advances: jit could replay only this "
+                    "draw)")
         return rng
     if rng is None:
         raise ValueError("an rng is required: pass an integer seed or a numpy Generator")

@@ -25,6 +25,7 @@ import inspect
 
 import numpy as _np
 
+from ..core.staging import note_impure
 from ..core.trace import Tracer
 
 # Reparameterized forms, shown in the error for a traced parameter.
@@ -97,6 +98,7 @@ def _checked(fn, name, where):
         arg = _traced_argument(sig, args, kwargs)
         if arg is not None:
             raise TypeError(_message(where, name, arg))
+        note_impure(f"a random draw ({where}.{name})")  # jit could replay only this draw
         return fn(*args, **kwargs)
 
     return wrapper
@@ -123,6 +125,7 @@ for _name in _CLASSES:
 def permutation(x):
     """``numpy.random.permutation``; differentiable in a traced array ``x`` (the order is
     drawn from NumPy's global stream exactly as NumPy would)."""
+    note_impure("a random draw (numpy.random.permutation)")
     if isinstance(x, Tracer):
         return _take(x, _np.random.permutation(x.shape[0]))
     return _np.random.permutation(x)
@@ -133,6 +136,7 @@ def choice(a, size=None, replace=True, p=None):
     if _contains_tracer(p):
         raise TypeError(_message("numpy.random", "choice", "p")
                         + " (a discrete draw has no pathwise derivative in its probabilities)")
+    note_impure("a random draw (numpy.random.choice)")
     if isinstance(a, Tracer):
         if len(a.shape) != 1:
             raise ValueError("numpy.random.choice: a must be 1-dimensional")
@@ -168,6 +172,7 @@ class Generator(_np.random.Generator):
     differentiable in that array."""
 
     def permutation(self, x, axis=0):
+        note_impure("a random draw (Generator.permutation)")
         if isinstance(x, Tracer):
             return _take(x, _np.random.Generator.permutation(self, x.shape[axis]), axis)
         return _np.random.Generator.permutation(self, x, axis)
@@ -177,6 +182,7 @@ class Generator(_np.random.Generator):
             raise TypeError(_message("Generator", "choice", "p")
                             + " (a discrete draw has no pathwise derivative in its "
                             "probabilities)")
+        note_impure("a random draw (Generator.choice)")
         if isinstance(a, Tracer):
             idx = _np.random.Generator.choice(self, a.shape[axis], size, replace, p, 0, shuffle)
             return _take(a, idx, axis)
@@ -193,6 +199,7 @@ class RandomState(_np.random.RandomState):
     """``numpy.random.RandomState`` whose draws refuse traced parameters with a clear error."""
 
     def permutation(self, x):
+        note_impure("a random draw (RandomState.permutation)")
         if isinstance(x, Tracer):
             return _take(x, _np.random.RandomState.permutation(self, x.shape[0]))
         return _np.random.RandomState.permutation(self, x)
@@ -200,6 +207,7 @@ class RandomState(_np.random.RandomState):
     def choice(self, a, size=None, replace=True, p=None):
         if _contains_tracer(p):
             raise TypeError(_message("RandomState", "choice", "p"))
+        note_impure("a random draw (RandomState.choice)")
         if isinstance(a, Tracer):
             if len(a.shape) != 1:
                 raise ValueError("RandomState.choice: a must be 1-dimensional")

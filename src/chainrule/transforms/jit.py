@@ -22,8 +22,8 @@ What a replay assumes, and how it is kept honest:
   type, shape and dtype, and the *values* of Python scalars and strings (static: a new value
   traces again; pass a 0-d array for a value that changes, such as a learning rate). Where
   the trace depends on array *values* -- ``if x > 0``, ``float(x)``, ``numpy.asarray(x)``,
-  ``getval``, a primitive whose output shape depends on values (``nonzero``, boolean masks)
-  -- the recording is refused: that signature runs eagerly from then on (correct, not
+  ``getval``, and so every function whose output shape depends on values (``nonzero``,
+  ``x[x > 0]``) -- the recording is refused: that signature runs eagerly from then on (correct, not
   faster), with one ``JitFallbackWarning`` naming the cause.
 - **A pure function.** Anything not passed as an argument is a constant of the recording:
   arrays read from globals or closures, and random draws made inside (``numpy.random``, a
@@ -131,8 +131,9 @@ _CACHE_SIZE = 64
 
 
 def _signature(leaves):
-    """``(key, input positions)`` of flattened arguments, or None where one of them cannot be
-    part of a signature (a tracer of an outer transform, an object with state)."""
+    """``(key, input positions)`` of flattened arguments, or ``(None, leaf)`` for the first
+    leaf that cannot be part of a signature (a tracer of an outer transform, an object with
+    state such as a Generator)."""
     key = []
     inputs = []
     for i, x in enumerate(leaves):
@@ -143,7 +144,7 @@ def _signature(leaves):
         elif t in _STATIC:
             key.append((t, x))
         else:
-            return None
+            return None, x
     return tuple(key), inputs
 
 
@@ -187,20 +188,25 @@ def jit(fun: Callable) -> Callable:
             cache.clear()
         if trace.refused is not None:
             cache[key] = _EAGER
-            _warn(fun, trace.refused)
+            _warn(fun, trace.refused, 3)  # the caller of jitted
             return result
         source, env = _generate(program, len(inputs), refs)
         exec(compile(source, f"<chainrule.jit {_name(fun)}>", "exec"), env)  # noqa: S102
         cache[key] = _Replay(env["replay"], out_td, source)
         return result
 
+    warned = []
+
     @functools.wraps(fun)
     def jitted(*args, **kwargs):
         leaves, td = tree_flatten((args, kwargs))
-        sig = _signature(leaves)
-        if sig is None:
+        key, inputs = _signature(leaves)
+        if key is None:  # under another transform, or an argument jit cannot key on
+            if not warned and not isinstance(inputs, Tracer):
+                warned.append(True)
+                _warn(fun, f"an argument holds a {type(inputs).__name__}, which is neither an "
+                           "array nor a Python scalar or string", 2)
             return fun(*args, **kwargs)
-        key, inputs = sig
         key = (td, key)
         entry = cache.get(key)
         if entry is None:
@@ -211,10 +217,10 @@ def jit(fun: Callable) -> Callable:
 
     def trace_source(*args, **kwargs):
         leaves, td = tree_flatten((args, kwargs))
-        sig = _signature(leaves)
-        if sig is None:
+        key = _signature(leaves)[0]
+        if key is None:
             return None
-        key = (td, sig[0])
+        key = (td, key)
         if key not in cache:
             jitted(*args, **kwargs)
         entry = cache.get(key)
@@ -228,6 +234,6 @@ def _name(fun) -> str:
     return getattr(fun, "__qualname__", None) or getattr(fun, "__name__", None) or repr(fun)
 
 
-def _warn(fun, why: str) -> None:
+def _warn(fun, why: str, stacklevel: int) -> None:
     warnings.warn(f"chainrule.jit({_name(fun)}): not recorded for replay, runs eagerly: {why}",
-                  JitFallbackWarning, stacklevel=4)
+                  JitFallbackWarning, stacklevel=stacklevel + 1)
