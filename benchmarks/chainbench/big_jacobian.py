@@ -67,9 +67,9 @@ def build(size: str, want) -> list[Case]:
         peers.append(Peer("chainrule", lambda: jf(x), what="chainrule.jacobian"))
         mem_fns["chainrule"] = lambda: jf(x)
         if want("chainrule.jit"):
-            jj = chainrule.jit(jf)
-            peers.append(Peer("chainrule.jit", lambda: jj(x), what="chainrule.jit(jacobian)"))
-            mem_fns["chainrule.jit"] = lambda: jj(x)
+            jit_jf = chainrule.jit(jf)
+            peers.append(Peer("chainrule.jit", lambda: jit_jf(x), what="chainrule.jit(jacobian)"))
+            mem_fns["chainrule.jit"] = lambda: jit_jf(x)
 
     torch = libs.torch() if want("torch") or want("torch.func") else None
     if torch is not None:

@@ -25,7 +25,8 @@ import numpy as np
 
 from .libs import block, to_numpy
 
-COLUMNS = ("numpy", "chainrule", "chainrule.jit", "torch", "torch.func", "jax", "jax.jit", "autograd")
+COLUMNS = ("numpy", "chainrule", "chainrule.jit", "torch", "torch.func", "jax", "jax.jit",
+           "autograd")
 
 
 @dataclass

@@ -44,8 +44,8 @@ def build(size: str, want) -> list[Case]:
         h = chainrule.hessian(lambda v: rosen(v, cnp.sum))
         peers.append(Peer("chainrule", lambda: h(x), what="chainrule.hessian"))
         if want("chainrule.jit"):
-            jh = chainrule.jit(h)
-            peers.append(Peer("chainrule.jit", lambda: jh(x), what="chainrule.jit(hessian)"))
+            jit_h = chainrule.jit(h)
+            peers.append(Peer("chainrule.jit", lambda: jit_h(x), what="chainrule.jit(hessian)"))
 
     torch = libs.torch() if want("torch") or want("torch.func") else None
     if torch is not None:

@@ -57,8 +57,8 @@ def build(size: str, want) -> list[Case]:
         g = chainrule.grad(lambda v: cnp.sum(chain(v, cnp.sin, cnp.tanh, n_ops)))
         peers.append(Peer("chainrule", lambda: g(x), what="chainrule.grad"))
         if want("chainrule.jit"):
-            jg = chainrule.jit(g)
-            peers.append(Peer("chainrule.jit", lambda: jg(x), what="chainrule.jit(grad)"))
+            jit_g = chainrule.jit(g)
+            peers.append(Peer("chainrule.jit", lambda: jit_g(x), what="chainrule.jit(grad)"))
 
     torch = libs.torch() if want("torch") or want("torch.func") else None
     if torch is not None:

@@ -155,7 +155,7 @@ class DiagonalBatch:
         return v[self.offset:self.offset + self.k]
 
     def materialize(self):
-        from .trace import getval
+        from .trace import underlying
 
         d = self.d
         if type(d) is _np.ndarray:  # plain values: write the diagonal into zeros directly
@@ -163,7 +163,7 @@ class DiagonalBatch:
             rows = _np.arange(self.k)
             out[rows, rows + self.offset] = d
             return out
-        base = getval(d)
+        base = underlying(d)  # its array type only (NumPy, CuPy, ...)
         like = {} if isinstance(base, _np.ndarray) else {"like": base}
         rows = _np.eye(self.k, self.n, k=self.offset, dtype=d.dtype, **like)
         return _reg("multiply")(rows, _reg("reshape")(d, shape=(self.k, 1)))

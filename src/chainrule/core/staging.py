@@ -27,6 +27,11 @@ def note_impure(what: str) -> None:
         trace.refuse(what)
 
 
+# Primitives whose result depends only on their inputs' shapes and dtypes: a constant of the
+# recording (so a grad's seed, and what is computed from it alone, is folded once).
+_SHAPE_ONLY_RESULTS = frozenset({"ones_like", "zeros_like"})
+
+
 class Const:
     __slots__ = ("value",)
 
@@ -56,6 +61,9 @@ class StagedTracer(Tracer):
 
     def primal_value(self):
         return self._read("its value was read (getval/primal_value)")
+
+    def peek(self):
+        return self._concrete
 
     def __bool__(self):
         return bool(self._read("bool() of a traced value (Python control flow on values)"))
@@ -145,7 +153,13 @@ class StagingTrace(Trace):
             self.refuse("a value traced by an outer transform reached the function "
                         "(a closure over a traced value)")
             return prim(*vals, **params)
+        if params.get("fresh") and type(refs[0]) is Const:
+            # ``fresh``: the impl may write into its first argument, a temporary of the
+            # caller's; a constant of the recording is shared by every replay, so copy it
+            params = dict(params, fresh=False)
         ans = prim.impl(*vals, **params)
+        if prim.name in _SHAPE_ONLY_RESULTS:  # set by shapes and dtypes, which are static
+            return ans
         if prim.multiple_results:
             outs = tuple(self.new_tracer(v) for v in ans)
             self.program.append((prim.impl, params, tuple(refs), tuple(t._slot for t in outs)))

@@ -133,6 +133,10 @@ class Tracer:
     def tolist(self):
         self._to_python("x.tolist()")
 
+    def peek(self):
+        """The value one level down, for its type, shape or dtype only (``underlying``)."""
+        return self.primal_value()
+
     def __hash__(self):
         return id(self)
 
@@ -167,6 +171,17 @@ def getval(x):
     """The plain value under any number of tracers (for non-differentiable uses)."""
     while isinstance(x, Tracer):
         v = x.primal_value()
+        if v is x:
+            break
+        x = v
+    return x
+
+
+def underlying(x):
+    """The plain value under any number of tracers, to read its type, shape or dtype only --
+    never its numbers (a jit recording may go on; see ``StagedTracer.peek``)."""
+    while isinstance(x, Tracer):
+        v = x.peek()
         if v is x:
             break
         x = v

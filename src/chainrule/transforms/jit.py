@@ -142,7 +142,9 @@ def _signature(leaves):
             key.append((t, x.shape, x.dtype))
             inputs.append(i)
         elif t in _STATIC:
-            key.append((t, x))
+            # floats by their bits: 0.0 and -0.0 differ (1 / x), and a nan finds itself
+            key.append((t, x.hex()) if t is float else (t, x.real.hex(), x.imag.hex())
+                       if t is complex else (t, x))
         else:
             return None, x
     return tuple(key), inputs
@@ -166,7 +168,7 @@ def jit(fun: Callable) -> Callable:
         staged = list(leaves)
         for i in inputs:
             staged[i] = trace.new_tracer(leaves[i])
-        a, kw = tree_unflatten(td, staged)
+        a, kw = tree_unflatten(td, staged) if kwargs else (tree_unflatten(td, staged), {})
         recording.append(trace)
         try:
             out = fun(*a, **kw)
@@ -182,8 +184,9 @@ def jit(fun: Callable) -> Callable:
                 if isinstance(o, Tracer):
                     trace.refuse("the result holds a value traced by another transform")
                 refs.append(Const(o))
-        result = tree_unflatten(out_td, [o._concrete if type(o) is StagedTracer else o
-                                         for o in out_leaves])
+        result = tree_unflatten(out_td, [
+            o._concrete if type(o) is StagedTracer else o.copy() if type(o) is _np.ndarray
+            else o for o in out_leaves])  # constants copied, as every replay does
         if len(cache) >= _CACHE_SIZE:
             cache.clear()
         if trace.refused is not None:
@@ -199,7 +202,7 @@ def jit(fun: Callable) -> Callable:
 
     @functools.wraps(fun)
     def jitted(*args, **kwargs):
-        leaves, td = tree_flatten((args, kwargs))
+        leaves, td = tree_flatten((args, kwargs) if kwargs else args)
         key, inputs = _signature(leaves)
         if key is None:  # under another transform, or an argument jit cannot key on
             if not warned and not isinstance(inputs, Tracer):
@@ -207,7 +210,7 @@ def jit(fun: Callable) -> Callable:
                 _warn(fun, f"an argument holds a {type(inputs).__name__}, which is neither an "
                            "array nor a Python scalar or string", 2)
             return fun(*args, **kwargs)
-        key = (td, key)
+        key = (td, bool(kwargs), key)  # f((x,), {"a": y}) and f(x, a=y) flatten alike
         entry = cache.get(key)
         if entry is None:
             return record(key, args, kwargs, leaves, td, inputs)
@@ -216,11 +219,11 @@ def jit(fun: Callable) -> Callable:
         return tree_unflatten(entry.out_treedef, entry.run(*[leaves[i] for i in inputs]))
 
     def trace_source(*args, **kwargs):
-        leaves, td = tree_flatten((args, kwargs))
+        leaves, td = tree_flatten((args, kwargs) if kwargs else args)
         key = _signature(leaves)[0]
         if key is None:
             return None
-        key = (td, key)
+        key = (td, bool(kwargs), key)  # f((x,), {"a": y}) and f(x, a=y) flatten alike
         if key not in cache:
             jitted(*args, **kwargs)
         entry = cache.get(key)
