@@ -624,3 +624,81 @@ def test_replay_keeps_only_what_the_rules_read():
     layer = n * n * 8
     assert eager_peak > depth * layer  # sanity: the activations and the gradients are seen
     assert jit_peak <= 1.2 * eager_peak, (jit_peak / 2 ** 20, eager_peak / 2 ** 20)
+
+
+# --- large constants, chunked Jacobians, threads ------------------------------------------------
+
+def _roll_jacobian_problem(n):
+    rng = np.random.default_rng(3)
+    A = rng.standard_normal((n, n)) / n
+    x = rng.standard_normal(n)
+    return (lambda v: cnp.sin(v) * cnp.roll(v, 1) + cnp.tanh(v) @ A), x
+
+
+def test_large_constants_are_recomputed_not_held():
+    # jacobian's identity seed, materialized, is made from constants alone; folded, it would
+    # stay in the jitted function for its whole life (n x n: ~490 MiB at n = 8000)
+    n = 400
+    f, x = _roll_jacobian_problem(n)
+    jf = cr.jit(cr.jacobian(f, chunk_size=None))
+    gc.collect()
+    tracemalloc.start()
+    try:
+        jf(x)  # records
+        gc.collect()
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert held < 0.25 * n * n * 8, f"the recording holds {held / (n * n * 8):.2f}x the result"
+    assert np.array_equal(jf(x + 1.0), cr.jacobian(f)(x + 1.0))
+
+
+@pytest.mark.parametrize("chunk_size", [7, None])
+def test_chunked_jacobian_replays_into_one_array(chunk_size):
+    n = 300
+    f, x = _roll_jacobian_problem(n)
+    eager = cr.jacobian(f, chunk_size=chunk_size)
+    jf = cr.jit(eager)
+    jf(x)
+    peaks = []
+    for fn in (eager, jf):
+        gc.collect()
+        tracemalloc.start()
+        try:
+            got = fn(x + 0.5)
+            peaks.append(tracemalloc.get_traced_memory()[1])
+        finally:
+            tracemalloc.stop()
+        assert np.array_equal(got, eager(x + 0.5))
+    assert peaks[1] <= 1.05 * peaks[0], peaks  # written in place, as eager: no concatenation
+    a, b = jf(x), jf(x)
+    assert a is not b and np.array_equal(a, b)  # each replay makes its own output
+
+
+def test_a_recording_in_one_thread_leaves_other_threads_alone():
+    import threading
+
+    started, go_on = threading.Event(), threading.Event()
+    big = np.linspace(0.0, 1.0, 300_000)  # its results are over LARGE_CONSTANT_BYTES
+
+    def waits(x):
+        started.set()
+        go_on.wait(10)
+        return cnp.sum(cnp.sin(x) ** 2)
+
+    jf = cr.jit(cr.grad(waits))
+    out = {}
+    t = threading.Thread(target=lambda: out.setdefault("g", jf(np.ones(3))))
+    t.start()
+    try:
+        assert started.wait(10)
+        # while the other thread records: plain calls stay plain, random draws are free
+        y = cnp.exp(big)
+        g = cr.grad(lambda v: cnp.sum(cnp.tanh(v) * cnp.random.standard_normal(3)))(np.ones(3))
+    finally:
+        go_on.set()
+        t.join(10)
+    assert type(y) is np.ndarray and np.array_equal(y, np.exp(big))
+    assert type(g) is np.ndarray
+    assert np.allclose(out["g"], 2 * np.sin(1.0) * np.cos(1.0))
+    assert jf.trace_source(np.ones(3)) is not None  # not refused by the other thread's draw

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as _np
 
+from .staging import FALLBACK, StagedTracer, call_as_unit, constant_call
+from .staging import recording as _recording
 from .trace import Trace, Tracer, dtype_of, ndim_of, shape_of
 
 numpy = _np  # for the doctest above
@@ -159,14 +161,25 @@ class DiagonalBatch:
 
         d = self.d
         if type(d) is _np.ndarray:  # plain values: write the diagonal into zeros directly
-            out = _np.zeros((self.k, self.n), dtype=d.dtype)
-            rows = _np.arange(self.k)
-            out[rows, rows + self.offset] = d
-            return out
+            if _recording:  # a jit recording: recomputed per replay when large
+                return constant_call(_diagonal_rows, (d, self.k, self.n, self.offset), {})
+            return _diagonal_rows(d, self.k, self.n, self.offset)
+        if type(d) is StagedTracer:  # a jit recording: made afresh by each replay
+            out = call_as_unit(d._trace, _diagonal_rows, (d, self.k, self.n, self.offset), {})
+            if out is not FALLBACK:
+                return out
         base = underlying(d)  # its array type only (NumPy, CuPy, ...)
         like = {} if isinstance(base, _np.ndarray) else {"like": base}
         rows = _np.eye(self.k, self.n, k=self.offset, dtype=d.dtype, **like)
         return _reg("multiply")(rows, _reg("reshape")(d, shape=(self.k, 1)))
+
+
+def _diagonal_rows(d, k: int, n: int, offset: int):
+    """The (k, n) array with ``d`` on its ``offset``-th diagonal and zeros elsewhere."""
+    out = _np.zeros((k, n), dtype=d.dtype)
+    rows = _np.arange(k)
+    out[rows, rows + offset] = d
+    return out
 
 
 def loop_batch(prim):

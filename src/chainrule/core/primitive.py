@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from .staging import constant_call
+from .staging import recording as _recording
 from .trace import Tracer, TracerArrayConversionError
 
 registry: dict[str, Primitive] = {}
@@ -55,6 +57,8 @@ class Primitive:
                     top = t
         if top is None:
             try:
+                if _recording:  # a jit recording: a large result is recomputed per replay
+                    return constant_call(self.impl, args, params)
                 return self.impl(*args, **params)
             except TracerArrayConversionError:
                 # A list or tuple holding tracers (np.sum([x[0], 2 * x[1]])): stack it into

@@ -20,6 +20,7 @@ from __future__ import annotations
 from numpy import ndarray as _ndarray
 
 from .staging import StagedTracer, record_rule, shape_only
+from .staging import current as _current_recording
 from .staging import recording as _recording
 from .trace import Trace, Tracer, Zero, dtype_of, shape_of
 from .valuetypes import value_types
@@ -280,7 +281,7 @@ def backward(trace: RevTrace, seeds, free: bool = False) -> list:
     """
     tape = trace.tape
     cts: list = [None] * len(tape)
-    staging = _recording[-1] if _recording else None  # jit is recording: rules as units
+    staging = _current_recording() if _recording else None  # jit records: rules as units
     start = -1
     for t, g in seeds:
         if type(t) is RevTracer and t._trace is trace and g is not None:

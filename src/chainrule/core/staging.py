@@ -12,23 +12,58 @@ tape keeps shapes only of staged values no rule reads, as it does for arrays.
 
 from __future__ import annotations
 
+from threading import get_ident as _get_ident
+
 import numpy as _np
 
 from .trace import Trace, Tracer, Zero, dtype_of, shape_of
 
-# Staging traces now recording: draws through chainrule's random functions refuse them.
+# Staging traces now recording, in any thread (each knows its own): checked on hot paths as
+# a plain list, empty unless some jit is recording.
 recording: list = []
 
 
+def current():
+    """This thread's innermost recording, or None."""
+    me = _get_ident()
+    for trace in reversed(recording):
+        if trace.thread == me:
+            return trace
+    return None
+
+
 def note_impure(what: str) -> None:
-    """Called by functions whose results a replay could not reproduce (random draws): every
-    recording in progress is refused."""
+    """Called by functions whose results a replay could not reproduce (random draws): this
+    thread's recordings in progress are refused."""
+    me = _get_ident()
     for trace in recording:
-        trace.refuse(what)
+        if trace.thread == me:
+            trace.refuse(what)
+
+
+# A result computed from constants alone is folded (computed once, kept by the recording)
+# below this size; from this size on it is recorded as a call, so that each replay computes
+# it afresh and frees it, as eager code does (a Jacobian's materialized identity seed must
+# not be held for the jitted function's life).
+LARGE_CONSTANT_BYTES = 1 << 20
+
+
+def constant_call(fn, args: tuple, params: dict):
+    """``fn(*args, **params)`` on constants: folded when its result is small, recorded in
+    this thread's recording when it is a large array (see ``LARGE_CONSTANT_BYTES``)."""
+    ans = fn(*args, **params)
+    if getattr(ans, "nbytes", 0) < LARGE_CONSTANT_BYTES or isinstance(ans, Tracer):
+        return ans
+    trace = current()
+    if trace is None or trace.program is None:
+        return ans
+    out = trace.new_tracer(ans)
+    trace.program.append((fn, params, tuple(Const(a) for a in args), out._slot))
+    return out
 
 
 # Primitives whose result depends only on their inputs' shapes and dtypes: a constant of the
-# recording (so a grad's seed, and what is computed from it alone, is folded once).
+# recording when small (so a grad's seed, and what is computed from it alone, is folded).
 _SHAPE_ONLY_RESULTS = frozenset({"ones_like", "zeros_like"})
 
 
@@ -113,13 +148,14 @@ class StagingTrace(Trace):
     """Records primitive calls as ``(impl, params, args, out)``: ``args`` holds slots (ints)
     and ``_Const`` values, ``out`` a slot or a tuple of slots (multiple results)."""
 
-    __slots__ = ("program", "nslots", "refused")
+    __slots__ = ("program", "nslots", "refused", "thread")
 
     def __init__(self) -> None:
         super().__init__()
         self.program: list | None = []
         self.nslots = 0
         self.refused: str | None = None
+        self.thread = _get_ident()
 
     def refuse(self, why: str) -> None:
         if self.refused is None:
@@ -158,8 +194,9 @@ class StagingTrace(Trace):
             # caller's; a constant of the recording is shared by every replay, so copy it
             params = dict(params, fresh=False)
         ans = prim.impl(*vals, **params)
-        if prim.name in _SHAPE_ONLY_RESULTS:  # set by shapes and dtypes, which are static
-            return ans
+        if prim.name in _SHAPE_ONLY_RESULTS and \
+                getattr(ans, "nbytes", 0) < LARGE_CONSTANT_BYTES:
+            return ans  # set by shapes and dtypes, which are static: a constant
         if prim.multiple_results:
             outs = tuple(self.new_tracer(v) for v in ans)
             self.program.append((prim.impl, params, tuple(refs), tuple(t._slot for t in outs)))
@@ -169,33 +206,42 @@ class StagingTrace(Trace):
         return out
 
 
-def record_rule(staging: StagingTrace, rule, g, ans, args, params):
-    """Call a VJP rule whose inputs are this recording's values or constants as one recorded
-    unit: the rule runs on the concrete values (its plain-array code, with any branch on
-    values taken afresh at each replay), and the recording calls it again on replay.
-    Otherwise -- a tracer of another transform among the inputs, a tuple of cotangents --
-    the rule runs on the tracers and its primitives are recorded one by one."""
+FALLBACK = object()  # call_as_unit: an input is another transform's tracer
+
+
+def call_as_unit(staging: StagingTrace, fn, args: tuple, params: dict):
+    """``fn(*args, **params)`` as one recorded call when every argument is a value of
+    ``staging`` or a constant: ``fn`` runs on the concrete values, and each replay calls it
+    again. ``FALLBACK`` where an argument is another transform's tracer or a tuple (the
+    caller then runs ``fn`` on the tracers, whose primitives are recorded one by one)."""
     vals = []
     refs = []
     staged = False
-    for v in (g, ans) + tuple(args):
+    for v in args:
         if type(v) is StagedTracer and v._trace is staging:
             vals.append(v._concrete)
             refs.append(v._slot)
             staged = True
         elif isinstance(v, (Tracer, tuple)):
-            return rule(g, ans, *args, **params)
+            return FALLBACK
         else:
             vals.append(v)
             refs.append(Const(v))
-    if not staged:  # constants only: computed once, now
-        return rule(g, ans, *args, **params)
-    c = rule(*vals, **params)
+    if not staged:  # constants only: computed once, now (or afresh when large)
+        return constant_call(fn, args, params)
+    c = fn(*vals, **params)
     if c is None or type(c) is Zero:
         return c
     out = staging.new_tracer(c)
-    staging.program.append((rule, params, tuple(refs), out._slot))
+    staging.program.append((fn, params, tuple(refs), out._slot))
     return out
+
+
+def record_rule(staging: StagingTrace, rule, g, ans, args, params):
+    """A VJP rule call as one recorded unit (``call_as_unit``): a replay runs the rule's
+    plain-array code, with any branch on values taken afresh."""
+    c = call_as_unit(staging, rule, (g, ans) + tuple(args), params)
+    return rule(g, ans, *args, **params) if c is FALLBACK else c
 
 
 def shape_only(v):

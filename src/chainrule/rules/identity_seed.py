@@ -69,16 +69,19 @@ def _diag_matmul(vals, dims):
     x, y = vals
     if _is_diag(x) and _is_diag(y):
         return (x.d * y.d, 0) if x.same_rows(y) else None
+    # the matrix-sized products through the primitive: under a jit recording a product of
+    # constants (a seed and a constant matrix) is then recomputed per replay, not held
+    multiply = registry["multiply"]
     if _is_diag(x) and dims[1] is None:
         rows = slice(x.offset, x.offset + x.k)
         if ndim_of(y) == 2:  # example b: d_b * y[offset + b, :] -> a row scaling of y
-            return reshape(x.d, (-1, 1)) * y[rows], 0
+            return multiply(reshape(x.d, (-1, 1)), y[rows]), 0
         if ndim_of(y) == 1:
             return x.d * y[rows], 0
     if _is_diag(y) and dims[0] is None:
         cols = slice(y.offset, y.offset + y.k)
         if ndim_of(x) == 2:  # example b: d_b * x[:, offset + b] -> columns scaled, transposed
-            return transpose(x[:, cols] * y.d), 0
+            return transpose(multiply(x[:, cols], y.d)), 0
         if ndim_of(x) == 1:
             return x[cols] * y.d, 0
     return None

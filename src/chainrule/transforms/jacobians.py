@@ -18,6 +18,7 @@ import numpy as _np
 
 from ..core.pytree import tree_flatten, tree_unflatten
 from ..core.reverse import finish
+from ..core.staging import FALLBACK, StagedTracer, call_as_unit
 from ..core.trace import Zero, dtype_of, shape_of
 from ._args import check_differentiable, resolve_argnums, split_args
 from .forward_mode import trace_jvp
@@ -88,28 +89,52 @@ def _vmap_basis(fn, shape, dtype, chunk_size, n_other: int = 1):
 
 
 class _Assembly:
-    """Chunks of rows gathered into one array: written in place when they are plain arrays,
-    concatenated (differentiably) when they are traced."""
+    """Chunks of rows gathered into one array: written in place when they are plain arrays
+    (or values of a jit recording, whose replay then writes in place as well), concatenated
+    (differentiably) when they are traced."""
 
     def __init__(self, n: int, first) -> None:
+        self.n = n
         self.plain = type(first) is _np.ndarray
+        self.staged = type(first) is StagedTracer
         self.out = (_np.empty((n,) + first.shape[1:], dtype=first.dtype) if self.plain
-                    else [])
+                    else None if self.staged else [])
 
     def put(self, start, stop, leaf) -> None:
         if self.plain and type(leaf) is _np.ndarray:
             self.out[start:stop] = leaf
-        else:
-            if self.plain:  # a traced chunk after plain ones: switch to concatenation
-                self.out, self.plain = [self.out[:start]], False
-            self.out.append(leaf)
+            return
+        if self.staged and type(leaf) is StagedTracer:
+            fn, args = ((_first_rows, (leaf, self.n)) if self.out is None
+                        else (_rows_into, (self.out, start, leaf)))
+            out = call_as_unit(leaf._trace, fn, args, {})
+            if out is not FALLBACK:
+                self.out = out
+                return
+        if self.plain or self.staged:  # a traced chunk after plain ones: concatenate
+            self.out = [] if self.out is None else [self.out[:start]]
+            self.plain = self.staged = False
+        self.out.append(leaf)
 
     def done(self):
-        if self.plain:
+        if self.plain or self.staged:
             return self.out
         from ..numpy import concatenate
 
         return self.out[0] if len(self.out) == 1 else concatenate(self.out, axis=0)
+
+
+def _first_rows(leaf, n: int):
+    """A new array of ``n`` rows whose first ones are ``leaf`` (the rest to be written)."""
+    out = _np.empty((n,) + leaf.shape[1:], dtype=leaf.dtype)
+    out[:leaf.shape[0]] = leaf
+    return out
+
+
+def _rows_into(out, start: int, leaf):
+    """``out`` with ``leaf`` written into its rows from ``start`` on (in place)."""
+    out[start:start + leaf.shape[0]] = leaf
+    return out
 
 
 def _reshape(x, shape):
