@@ -115,6 +115,6 @@ def test_mlp_alternation_script_runs(capsys):
 
     assert mlp_alternation.main(["--rounds", "1", "--steps", "1"]) == 0
     lines = [ln.split() for ln in capsys.readouterr().out.splitlines()[1:]]
-    assert [ln[:2] for ln in lines] == [["float64", "tanh"], ["float64", "relu"],
-                                        ["float32", "tanh"], ["float32", "relu"]]
-    assert all(float(ln[2].rstrip("x")) > 0 for ln in lines)
+    assert [ln[:3] for ln in lines] == [[dt, act, col] for dt in ("float64", "float32")
+                                        for act in ("tanh", "relu") for col in ("eager", "jit")]
+    assert all(float(ln[3].rstrip("x")) > 0 for ln in lines)

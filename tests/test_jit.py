@@ -702,3 +702,20 @@ def test_a_recording_in_one_thread_leaves_other_threads_alone():
     assert type(g) is np.ndarray
     assert np.allclose(out["g"], 2 * np.sin(1.0) * np.cos(1.0))
     assert jf.trace_source(np.ones(3)) is not None  # not refused by the other thread's draw
+
+
+def test_a_static_argument_that_keeps_changing_warns_once():
+    jf = cr.jit(lambda x, lr: x * lr)
+    x = np.ones(2)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for i in range(40):
+            assert np.array_equal(jf(x, 0.01 * i), x * (0.01 * i))
+    many = [w for w in caught if "0-d array" in str(w.message)]
+    assert len(many) == 1 and issubclass(many[0].category, RuntimeWarning)
+    with warnings.catch_warnings(record=True) as caught:  # a 0-d array: one recording
+        warnings.simplefilter("always")
+        jg = cr.jit(lambda x, lr: x * lr)
+        for i in range(40):
+            assert np.array_equal(jg(x, np.asarray(0.01 * i)), x * (0.01 * i))
+    assert not caught and jg.trace_source(x, np.asarray(0.0)) is not None

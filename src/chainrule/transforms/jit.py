@@ -128,6 +128,7 @@ class _Replay:
 _EAGER = object()  # a signature whose recording was refused: run it eagerly
 _STATIC = (int, float, complex, bool, str, bytes, type(None))
 _CACHE_SIZE = 64
+_MANY_RECORDINGS = 16  # warn once: a static argument probably changes on every call
 
 
 def _signature(leaves):
@@ -196,9 +197,17 @@ def jit(fun: Callable) -> Callable:
         source, env = _generate(program, len(inputs), refs)
         exec(compile(source, f"<chainrule.jit {_name(fun)}>", "exec"), env)  # noqa: S102
         cache[key] = _Replay(env["replay"], out_td, source)
+        recordings.append(key)
+        if len(recordings) == _MANY_RECORDINGS:
+            warnings.warn(
+                f"chainrule.jit({_name(fun)}) has recorded {_MANY_RECORDINGS} signatures: a "
+                "Python scalar argument that changes from call to call (a learning rate, a "
+                "step count) is static and makes a new signature each time; pass it as a 0-d "
+                "array", RuntimeWarning, stacklevel=3)
         return result
 
     warned = []
+    recordings: list = []
 
     @functools.wraps(fun)
     def jitted(*args, **kwargs):
