@@ -85,3 +85,10 @@ def flatten_inputs(primals):
     leaves, td = tree_flatten(primals)
     return [x if type(x) is _np.ndarray or not isinstance(x, (list, int, float, complex, bool))
             else as_array_leaf(x) for x in leaves], td
+
+
+def named(wrapper, transform: str, fun):
+    """``wrapper`` named after what it computes (``grad(loss)``), for reprs and warnings."""
+    inner = getattr(fun, "__qualname__", None) or getattr(fun, "__name__", None) or "f"
+    wrapper.__name__ = wrapper.__qualname__ = f"{transform}({inner})"
+    return wrapper

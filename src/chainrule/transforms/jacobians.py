@@ -20,7 +20,7 @@ from ..core.pytree import tree_flatten, tree_unflatten
 from ..core.reverse import finish
 from ..core.staging import FALLBACK, StagedTracer, call_as_unit
 from ..core.trace import Zero, dtype_of, shape_of
-from ._args import check_differentiable, resolve_argnums, split_args
+from ._args import check_differentiable, named, resolve_argnums, split_args
 from .forward_mode import trace_jvp
 from .reverse_mode import grad, make_vjp, trace_vjp
 from .vmap import vmap, vmap_over_identity
@@ -198,7 +198,7 @@ def jacrev(f: Callable, argnums=0, has_aux: bool = False, *, chunk_size: int | N
         finish(rec.trace)  # the tape is done with: free it now, not at the next gc
         return (j, rec.aux) if has_aux else j
 
-    return jac
+    return named(jac, "jacrev", f)
 
 
 def jacfwd(f: Callable, argnums=0, has_aux: bool = False, *, chunk_size: int | None = None,
@@ -214,7 +214,7 @@ def jacfwd(f: Callable, argnums=0, has_aux: bool = False, *, chunk_size: int | N
         return _jacfwd(lambda *d: f(*rebuild(d), **kwargs), diff, isinstance(argnums, int),
                        has_aux, chunk_size)
 
-    return jac
+    return named(jac, "jacfwd", f)
 
 
 def _jacfwd(g, diff, single, has_aux, chunk_size, n_out=None):
@@ -286,7 +286,7 @@ def jacobian(f: Callable, argnums=0, has_aux: bool = False, *, chunk_size: int |
         finish(rec.trace)
         return _jacfwd(g, diff, single, has_aux, chunk_size, n_out)
 
-    return jac
+    return named(jac, "jacobian", f)
 
 
 def hessian(f: Callable, argnums=0, has_aux: bool = False, *, holomorphic: bool = False,

@@ -24,7 +24,7 @@ from ..core.pytree import (
 from ..core.reverse import RevTrace, RevTracer, backward
 from ..core.trace import Tracer, Zero, dtype_of, shape_of
 from ..core.valuetypes import value_types
-from ._args import check_differentiable, flatten_inputs, resolve_argnums, split_args
+from ._args import check_differentiable, flatten_inputs, named, resolve_argnums, split_args
 
 
 def _zeros_like(x):
@@ -208,7 +208,7 @@ def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False, *, argnum=No
         g = grads[0] if isinstance(argnums, int) else grads
         return ((out, aux), g) if has_aux else (out, g)
 
-    return wrapped
+    return named(wrapped, "value_and_grad", fun)
 
 
 def _scalar_grad(fun, diff: tuple, rebuild, kwargs, argnames, has_aux: bool):
@@ -291,7 +291,7 @@ def grad(fun: Callable, argnums=0, has_aux: bool = False, *, argnum=None):
         res, g = vg(*args, **kwargs)
         return (g, res[1]) if has_aux else g
 
-    return wrapped
+    return named(wrapped, "grad", fun)
 
 
 def grad_and_aux(fun: Callable, argnum: int = 0):
