@@ -76,19 +76,26 @@ jit_refusals: list = []
 
 def check_jit(f, *args, seed: int = 2, rtol: float = 1e-12, atol: float = 1e-14) -> None:
     """``jit`` of f, of the gradient of a random projection of f, and of a second derivative
-    (the gradient of the gradient's projection) is recorded at ``args`` and replayed at moved
-    float arguments; both calls must equal the eager results there. A refused recording
+    (the gradient of the gradient's projection) is recorded at ``args`` and replayed at two
+    sets of moved float arguments. Every call must equal the eager result there: bit for bit
+    for the gradient (the replay runs the same rules on the same arrays), to ``rtol`` for f
+    and the second derivative (a plain-array shortcut, or a rule's generic path on a
+    recorded constant, may round differently). A replay must not change an earlier call's
+    results, nor depend on a caller writing into a returned array. A refused recording
     (JitFallbackWarning) runs eagerly and is compared the same way."""
     import warnings
 
     rng = np.random.default_rng(seed)
     diff = [i for i, a in enumerate(args) if is_float(a)]
     args = [np.asarray(a) if i in diff else a for i, a in enumerate(args)]
-    moved = list(args)
-    for i in diff:
-        a = args[i]
-        noise = (0.01 * rng.standard_normal(a.shape)).astype(a.dtype)
-        moved[i] = a + noise if a.dtype.kind != "c" else a + (1 + 1j) * noise
+
+    def moved(scale):
+        out = list(args)
+        for i in diff:
+            a = args[i]
+            noise = (scale * rng.standard_normal(a.shape)).astype(a.dtype)
+            out[i] = a + noise if a.dtype.kind != "c" else a + (1 + 1j) * noise
+        return [out[i] for i in diff]
 
     def full(xs):
         out = list(args)
@@ -107,7 +114,7 @@ def check_jit(f, *args, seed: int = 2, rtol: float = 1e-12, atol: float = 1e-14)
                 total = total + cnp.real(cnp.sum(w * v))
         return total
 
-    fns = [("f", lambda *xs: f(*full(xs)))]
+    fns = [("f", lambda *xs: f(*full(xs)), False)]
     if diff:
         nums = tuple(range(len(diff)))
         first = cr.grad(projected, argnums=nums)
@@ -118,22 +125,39 @@ def check_jit(f, *args, seed: int = 2, rtol: float = 1e-12, atol: float = 1e-14)
 
             return sum(cnp.real(cnp.sum(u * g)) for u, g in zip(us, first(*xs)))
 
-        fns += [("value_and_grad", cr.value_and_grad(projected, argnums=nums)),
-                ("second derivative", cr.grad(second, argnums=nums))]
-    at = [args[i] for i in diff]
-    at_moved = [moved[i] for i in diff]
-    for name, fn in fns:
+        fns += [("value_and_grad", cr.value_and_grad(projected, argnums=nums), True),
+                ("second derivative", cr.grad(second, argnums=nums), False)]
+    points = [[args[i] for i in diff], moved(0.01), moved(0.02)]
+    for name, fn, exact in fns:
         jitted = cr.jit(fn)
+        earlier = []  # (eager leaves, jitted leaves, their copies) of the calls so far
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            for xs in (at, at_moved):  # records, then replays
+            for xs in points:  # records, then replays twice
                 want, got = cr.tree_leaves(fn(*xs)), cr.tree_leaves(jitted(*xs))
                 assert len(want) == len(got)
                 for w, g in zip(want, got):
                     assert np.shape(w) == np.shape(g) and np.result_type(w) == \
                         np.result_type(g), (name, np.shape(w), np.shape(g))
-                    np.testing.assert_allclose(g, w, rtol=rtol, atol=atol,
-                                               err_msg=f"jit({name}) differs from eager")
+                    if exact:
+                        assert np.array_equal(g, w, equal_nan=True), \
+                            f"jit({name}) differs from eager: {g} vs {w}"
+                    else:
+                        np.testing.assert_allclose(g, w, rtol=rtol, atol=atol,
+                                                   err_msg=f"jit({name}) differs from eager")
+                for _, old, copies in earlier:
+                    for o, c in zip(old, copies):
+                        assert np.array_equal(o, c, equal_nan=True), \
+                            f"jit({name}): a replay changed an earlier call's result"
+                earlier.append((want, got, [np.copy(g) for g in got]))
+            for g, c in zip(earlier[1][1], earlier[1][2]):  # a caller edits a replay's result
+                if isinstance(g, np.ndarray) and g.flags.writeable and g.size:
+                    g[...] = 7
+                    c[...] = 7
+            again = cr.tree_leaves(jitted(*points[2]))
+            for w, g in zip(earlier[2][0], again):
+                np.testing.assert_allclose(g, w, rtol=rtol, atol=atol, err_msg=f"jit({name}): "
+                                           "editing a returned array changed a later call")
         jit_refusals.extend((getattr(f, "__name__", repr(f)), str(c.message)) for c in caught
                             if issubclass(c.category, cr.JitFallbackWarning))
 

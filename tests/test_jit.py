@@ -540,9 +540,19 @@ def test_index_arrays_of_other_forms_replay():
     jf = cr.jit(cr.value_and_grad(lambda x, i, j: cnp.sum(gather(x, i, j) ** 2)))
     eager = cr.value_and_grad(lambda x, i, j: cnp.sum(gather(x, i, j) ** 2))
     for i, j in [([[0, 1], [2, 2]], 3), ([[5, 5], [5, 0]], 0), ([[1, 4], [4, 1]], 5)]:
-        i, j = np.array(i), np.int64(j)  # a 2-d index array and a NumPy integer scalar
+        i, j = np.array(i), np.asarray(j)  # a 2-d index array and a 0-d one
         assert_trees_equal(jf(x, i, j), eager(x, i, j))
     assert gather.calls == 1 + 3  # one recording, then the eager references
+
+
+def test_numpy_integer_scalars_are_static_like_python_ints():
+    # seeds and sizes: np.int64(7) must work wherever 7 does (an nn layer's rng, a shape)
+    f = counted(lambda x, n: cnp.reshape(x, (n, -1)) * 2.0)
+    jf = cr.jit(f)
+    x = np.arange(6.0)
+    for n in (np.int64(2), np.int32(3), np.int64(2)):
+        assert np.array_equal(jf(x, n), x.reshape(int(n), -1) * 2.0)
+    assert f.calls == 2  # one recording per value
 
 
 # --- escaped tracers -------------------------------------------------------------------------
@@ -719,3 +729,53 @@ def test_a_static_argument_that_keeps_changing_warns_once():
         for i in range(40):
             assert np.array_equal(jg(x, np.asarray(0.01 * i)), x * (0.01 * i))
     assert not caught and jg.trace_source(x, np.asarray(0.0)) is not None
+
+
+# --- found in review: large constant results, aliasing, writability ------------------------------
+
+def test_large_scatter_of_constants_does_not_accumulate_across_replays():
+    # getitem's VJP adds into zeros it makes itself (fresh=True); above the folding size the
+    # call is recorded, and its zeros must not be one array shared by every replay
+    n = 200_000
+    idx = np.array([0, 0, 5])
+    g = cr.jit(cr.grad(lambda x: cnp.sum(x[idx])))
+    x = np.linspace(0.0, 1.0, n)
+    want = np.zeros(n)
+    np.add.at(want, idx, 1.0)
+    results = [g(x + k) for k in range(3)]
+    for r in results:
+        assert np.array_equal(r, want)
+    assert results[1] is not results[2]
+
+
+def test_a_returned_constant_gradient_is_not_shared_between_calls():
+    # index_add's VJP in x returns its cotangent as it is: here a constant of the recording
+    f = lambda x, i: cnp.sum(-cnp.at(x)[i].add(1.0))  # noqa: E731
+    g = cr.jit(cr.grad(f))
+    x, i = np.ones(3), np.array([0, 2])
+    g(x, i)
+    a = g(x, i)
+    a[:] = 0.0
+    b = g(x + 1.0, i)
+    assert b is not a and np.array_equal(b, -np.ones(3))
+
+
+def test_first_call_with_large_intermediates_returns_arrays():
+    x = np.ones(200_000)
+    g = cr.jit(cr.grad(lambda x: cnp.sum(cnp.sin(x))))
+    for _ in range(2):
+        r = g(x)
+        assert type(r) is np.ndarray and np.array_equal(r, np.cos(x))
+
+
+def test_gradients_are_writeable_like_eager():
+    x = np.arange(8.0)
+    for fn in (cr.grad(lambda x: cnp.sum(x) ** 2),
+               cr.value_and_grad(lambda x: cnp.sum(x) ** 2),
+               cr.vmap(lambda v: v + cnp.zeros((3, 8)), in_axes=None, axis_size=2)):
+        jf = cr.jit(fn)
+        for _ in range(2):
+            for leaf in cr.tree_leaves(jf(x)):
+                if isinstance(leaf, np.ndarray) and leaf.ndim:
+                    assert leaf.flags.writeable
+                    leaf *= 0.5  # as a user's SGD step would

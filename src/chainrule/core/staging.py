@@ -50,12 +50,16 @@ LARGE_CONSTANT_BYTES = 1 << 20
 
 def constant_call(fn, args: tuple, params: dict):
     """``fn(*args, **params)`` on constants: folded when its result is small, recorded in
-    this thread's recording when it is a large array (see ``LARGE_CONSTANT_BYTES``)."""
+    this thread's recording when it is a large array (see ``LARGE_CONSTANT_BYTES``). Inside
+    a call the recording runs as one unit (a rule, an impl) nothing is recorded: that code
+    runs on plain values, at the recording as at each replay."""
+    trace = current()
+    if trace is None or trace.program is None or trace.busy:
+        return fn(*args, **params)
+    if params.get("fresh"):  # the constant first argument is shared by every replay
+        params = dict(params, fresh=False)
     ans = fn(*args, **params)
     if getattr(ans, "nbytes", 0) < LARGE_CONSTANT_BYTES or isinstance(ans, Tracer):
-        return ans
-    trace = current()
-    if trace is None or trace.program is None:
         return ans
     out = trace.new_tracer(ans)
     trace.program.append((fn, params, tuple(Const(a) for a in args), out._slot))
@@ -148,7 +152,7 @@ class StagingTrace(Trace):
     """Records primitive calls as ``(impl, params, args, out)``: ``args`` holds slots (ints)
     and ``_Const`` values, ``out`` a slot or a tuple of slots (multiple results)."""
 
-    __slots__ = ("program", "nslots", "refused", "thread")
+    __slots__ = ("program", "nslots", "refused", "thread", "busy")
 
     def __init__(self) -> None:
         super().__init__()
@@ -156,6 +160,15 @@ class StagingTrace(Trace):
         self.nslots = 0
         self.refused: str | None = None
         self.thread = _get_ident()
+        self.busy = 0  # > 0 while a recorded unit runs on plain values
+
+    def run_unit(self, fn, vals, params):
+        """``fn(*vals, **params)``, one recorded call: what it does inside is not recorded."""
+        self.busy += 1
+        try:
+            return fn(*vals, **params)
+        finally:
+            self.busy -= 1
 
     def refuse(self, why: str) -> None:
         if self.refused is None:
@@ -193,7 +206,7 @@ class StagingTrace(Trace):
             # ``fresh``: the impl may write into its first argument, a temporary of the
             # caller's; a constant of the recording is shared by every replay, so copy it
             params = dict(params, fresh=False)
-        ans = prim.impl(*vals, **params)
+        ans = self.run_unit(prim.impl, vals, params)
         if prim.name in _SHAPE_ONLY_RESULTS and \
                 getattr(ans, "nbytes", 0) < LARGE_CONSTANT_BYTES:
             return ans  # set by shapes and dtypes, which are static: a constant
@@ -229,7 +242,7 @@ def call_as_unit(staging: StagingTrace, fn, args: tuple, params: dict):
             refs.append(Const(v))
     if not staged:  # constants only: computed once, now (or afresh when large)
         return constant_call(fn, args, params)
-    c = fn(*vals, **params)
+    c = staging.run_unit(fn, vals, params)
     if c is None or type(c) is Zero:
         return c
     out = staging.new_tracer(c)

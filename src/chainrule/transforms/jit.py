@@ -70,9 +70,10 @@ class _Namer:
         return name
 
 
-def _generate(program: list, n_inputs: int, out_refs: list) -> tuple[str, dict]:
+def _generate(program: list, n_inputs: int, out_refs: list, copied: set) -> tuple[str, dict]:
     """Source and globals of ``replay(v0, ..., v{n-1}) -> flat outputs``: the recording's
-    calls that the outputs need, in order, each value deleted after its last use."""
+    calls that the outputs need, in order, each value deleted after its last use; outputs
+    in ``copied`` (slots) are returned as copies."""
     needed = {r for r in out_refs if isinstance(r, int)}
     kept = []
     for instr in reversed(program):
@@ -108,7 +109,7 @@ def _generate(program: list, n_inputs: int, out_refs: list) -> tuple[str, dict]:
     outs = []
     for r in out_refs:
         if isinstance(r, int):
-            outs.append(f"v{r}")
+            outs.append(f"v{r}.copy()" if r in copied else f"v{r}")
         else:  # a constant result: a fresh copy each call, so a caller's edit cannot leak
             c = name(r.value, "c")
             outs.append(f"{c}.copy()" if isinstance(r.value, _np.ndarray) else c)
@@ -139,7 +140,9 @@ def _signature(leaves):
     inputs = []
     for i, x in enumerate(leaves):
         t = type(x)
-        if t is _np.ndarray or isinstance(x, (_np.ndarray, _np.generic)):
+        if isinstance(x, (_np.integer, _np.bool_)):  # like Python ints: seeds, sizes
+            key.append((t, x))
+        elif t is _np.ndarray or isinstance(x, (_np.ndarray, _np.generic)):
             key.append((t, x.shape, x.dtype))
             inputs.append(i)
         elif t in _STATIC:
@@ -185,16 +188,18 @@ def jit(fun: Callable) -> Callable:
                 if isinstance(o, Tracer):
                     trace.refuse("the result holds a value traced by another transform")
                 refs.append(Const(o))
-        result = tree_unflatten(out_td, [
-            o._concrete if type(o) is StagedTracer else o.copy() if type(o) is _np.ndarray
-            else o for o in out_leaves])  # constants copied, as every replay does
+        copied = _to_copy(program, out_leaves)
+        result = tree_unflatten(out_td, [  # copied as every replay does
+            (o._concrete.copy() if o._slot in copied else o._concrete)
+            if type(o) is StagedTracer else o.copy() if type(o) is _np.ndarray else o
+            for o in out_leaves])
         if len(cache) >= _CACHE_SIZE:
             cache.clear()
         if trace.refused is not None:
             cache[key] = _EAGER
             _warn(fun, trace.refused, 3)  # the caller of jitted
             return result
-        source, env = _generate(program, len(inputs), refs)
+        source, env = _generate(program, len(inputs), refs, copied)
         exec(compile(source, f"<chainrule.jit {_name(fun)}>", "exec"), env)  # noqa: S102
         cache[key] = _Replay(env["replay"], out_td, source)
         recordings.append(key)
@@ -240,6 +245,22 @@ def jit(fun: Callable) -> Callable:
 
     jitted.trace_source = trace_source
     return jitted
+
+
+def _to_copy(program: list, out_leaves: list) -> set:
+    """The output slots to return as copies: a read-only array (a broadcast view, where eager
+    code copies) or one sharing memory with a constant of the recording (a rule may return
+    its argument as it is, and each replay would hand out, and let the caller edit, the same
+    constant)."""
+    consts = [r.value for instr in program for r in instr[2]
+              if type(r) is Const and type(r.value) is _np.ndarray]
+    slots = set()
+    for o in out_leaves:
+        if type(o) is StagedTracer and type(o._concrete) is _np.ndarray:
+            v = o._concrete
+            if not v.flags.writeable or any(_np.may_share_memory(v, c) for c in consts):
+                slots.add(o._slot)
+    return slots
 
 
 def _name(fun) -> str:
