@@ -72,6 +72,8 @@ _SHAPE_ONLY_RESULTS = frozenset({"ones_like", "zeros_like"})
 
 
 class Const:
+    """An argument of a recorded call that is not a value of the recording."""
+
     __slots__ = ("value",)
 
     def __init__(self, value) -> None:
@@ -149,8 +151,8 @@ _new = object.__new__
 
 
 class StagingTrace(Trace):
-    """Records primitive calls as ``(impl, params, args, out)``: ``args`` holds slots (ints)
-    and ``_Const`` values, ``out`` a slot or a tuple of slots (multiple results)."""
+    """Records calls as ``(fn, params, args, out)``: ``args`` holds slots (ints) and
+    ``Const`` values, ``out`` a slot or a tuple of slots (multiple results)."""
 
     __slots__ = ("program", "nslots", "refused", "thread", "busy")
 
@@ -182,22 +184,29 @@ class StagingTrace(Trace):
         self.nslots += 1
         return t
 
-    def process(self, prim, args, params):
-        if self.program is None:
-            raise RuntimeError("a value traced by jit was used after its recording finished "
-                               "(kept in a global, a list or a closure): keep plain values")
+    def unwrap(self, args) -> tuple:
+        """``(values, refs, staged, foreign)``: each argument's concrete value and its
+        reference in the recording (a slot, or a ``Const``); whether any argument is a value
+        of this recording, whether any is another transform's tracer."""
         vals = []
         refs = []
-        foreign = False
+        staged = foreign = False
         for a in args:
             if type(a) is StagedTracer and a._trace is self:
                 vals.append(a._concrete)
                 refs.append(a._slot)
+                staged = True
             else:
-                if isinstance(a, Tracer):
-                    foreign = True
+                foreign = foreign or isinstance(a, Tracer)
                 vals.append(a)
                 refs.append(Const(a))
+        return vals, refs, staged, foreign
+
+    def process(self, prim, args, params):
+        if self.program is None:
+            raise RuntimeError("a value traced by jit was used after its recording finished "
+                               "(kept in a global, a list or a closure): keep plain values")
+        vals, refs, _, foreign = self.unwrap(args)
         if foreign:  # a tracer of an outer transform: compute eagerly, do not record
             self.refuse("a value traced by an outer transform reached the function "
                         "(a closure over a traced value)")
@@ -227,19 +236,9 @@ def call_as_unit(staging: StagingTrace, fn, args: tuple, params: dict):
     ``staging`` or a constant: ``fn`` runs on the concrete values, and each replay calls it
     again. ``FALLBACK`` where an argument is another transform's tracer or a tuple (the
     caller then runs ``fn`` on the tracers, whose primitives are recorded one by one)."""
-    vals = []
-    refs = []
-    staged = False
-    for v in args:
-        if type(v) is StagedTracer and v._trace is staging:
-            vals.append(v._concrete)
-            refs.append(v._slot)
-            staged = True
-        elif isinstance(v, (Tracer, tuple)):
-            return FALLBACK
-        else:
-            vals.append(v)
-            refs.append(Const(v))
+    vals, refs, staged, foreign = staging.unwrap(args)
+    if foreign or any(isinstance(v, tuple) for v in args):
+        return FALLBACK
     if not staged:  # constants only: computed once, now (or afresh when large)
         return constant_call(fn, args, params)
     c = staging.run_unit(fn, vals, params)

@@ -169,19 +169,18 @@ def ndim_of(x) -> int:
 
 def getval(x):
     """The plain value under any number of tracers (for non-differentiable uses)."""
-    while isinstance(x, Tracer):
-        v = x.primal_value()
-        if v is x:
-            break
-        x = v
-    return x
+    return _under(x, False)
 
 
 def underlying(x):
     """The plain value under any number of tracers, to read its type, shape or dtype only --
     never its numbers (a jit recording may go on; see ``StagedTracer.peek``)."""
+    return _under(x, True)
+
+
+def _under(x, peek: bool):
     while isinstance(x, Tracer):
-        v = x.peek()
+        v = x.peek() if peek else x.primal_value()
         if v is x:
             break
         x = v
