@@ -59,8 +59,8 @@ def constant_call(fn, args: tuple, params: dict):
     if params.get("fresh"):  # the constant first argument is shared by every replay
         params = dict(params, fresh=False)
     ans = fn(*args, **params)
-    if getattr(ans, "nbytes", 0) < LARGE_CONSTANT_BYTES or isinstance(ans, Tracer):
-        return ans
+    if isinstance(ans, Tracer) or getattr(ans, "nbytes", 0) < LARGE_CONSTANT_BYTES:
+        return ans  # (a tracer: fn's own large calls were recorded inside it)
     out = trace.new_tracer(ans)
     trace.program.append((fn, params, tuple(Const(a) for a in args), out._slot))
     return out
