@@ -57,15 +57,15 @@ def make_opt(epochs, n):
     return optim.adamw(optim.cosine_decay(DEMO_LR, total), weight_decay=DEMO_WEIGHT_DECAY)
 
 
-def bench_fit(Xtr, ytr, Xte, yte, epochs):
+def bench_fit(Xtr, ytr, Xte, yte, epochs, jit=True):
     model = nn.MLP(list(DEMO_HIDDEN) + [10], dropout=DEMO_DROPOUT)
     params, _ = model.init(0, (64,))
     res = fit(model, params, Xtr, ytr, optimizer=make_opt(epochs, len(ytr)), epochs=epochs,
-              batch_size=32, progress=False, seed=0)
+              batch_size=32, progress=False, seed=0, jit=jit)
     return res.history["time"], accuracy(predict(model, res.params, Xte), yte)
 
 
-def bench_loop(Xtr, ytr, Xte, yte, epochs):
+def bench_loop(Xtr, ytr, Xte, yte, epochs, jit=False):
     model = nn.MLP(list(DEMO_HIDDEN) + [10], dropout=DEMO_DROPOUT)
     params, _ = model.init(0, (64,))
     opt = make_opt(epochs, len(ytr))
@@ -73,11 +73,13 @@ def bench_loop(Xtr, ytr, Xte, yte, epochs):
     gen = np.random.default_rng(0)
     step = cr.value_and_grad(lambda p, x, y, k: nn.cross_entropy(model(p, x, train=True, rng=k),
                                                                  y))
+    if jit:  # dropout keys as arguments: each replay draws its own masks
+        step = cr.jit(step)
     times = []
     for _ in range(epochs):
         t = time.perf_counter()
         for xb, yb in batches((Xtr, ytr), 32, rng=gen):
-            _, g = step(params, xb, yb, gen)
+            _, g = step(params, xb, yb, nn.new_key(gen) if jit else gen)
             params, state = opt.update(g, state, params)
         times.append(time.perf_counter() - t)
     return times, accuracy(model(params, Xte), yte)
@@ -126,7 +128,10 @@ def main(argv=None):
                          "hits every row alike); each row reports its best round")
     args = ap.parse_args(argv)
     Xtr, ytr, Xte, yte = data()
-    rows = [("chainrule fit", bench_fit), ("chainrule loop", bench_loop)]
+    rows = [("chainrule fit", bench_fit),
+            ("fit(jit=False)", lambda *a: bench_fit(*a, jit=False)),
+            ("chainrule loop", bench_loop),
+            ("jit loop", lambda *a: bench_loop(*a, jit=True))]
     try:
         import torch  # noqa: F401
 

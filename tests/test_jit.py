@@ -812,3 +812,37 @@ def test_replays_with_every_constant_result_recorded(make, monkeypatch):
     for got, copy in results:  # no replay changed an earlier result
         assert_trees_equal(got, copy)
     assert jf.trace_source(*args) is not None
+
+
+# --- randomness as data: nn keys -----------------------------------------------------------------
+
+def test_dropout_with_a_key_replays_with_each_calls_key():
+    model = nn.MLP([8, 16, 3], activation="relu", dropout=0.4)
+    params, state = model.init(0, (5,))
+    x = normal(6, 5)
+
+    def loss(p, x, key):
+        return cnp.sum(model.apply(p, x, state=state, train=True, rng=key)[0] ** 2)
+
+    eager = cr.value_and_grad(loss)
+    jf = cr.jit(eager)  # JitFallbackWarning is an error here: the recording must replay
+    outs = []
+    for seed in range(4):
+        key = nn.new_key(seed)
+        got = jf(params, x, key)
+        assert_trees_equal(got, eager(params, x, key))
+        outs.append(got[0])
+    assert len(set(map(float, outs))) == 4  # a fresh mask per key
+    assert jf.trace_source(params, x, nn.new_key(0)) is not None
+
+
+def test_keys_split_and_draw_deterministically():
+    from chainrule.nn._rng import split, uniform
+
+    key = nn.new_key(7)
+    assert key.dtype == np.uint32 and key.shape == (4,)
+    assert np.array_equal(key, nn.new_key(7)) and not np.array_equal(key, nn.new_key(8))
+    kids = split(key, 3)
+    assert kids.shape == (3, 4) and len({tuple(k) for k in kids}) == 3
+    assert np.array_equal(uniform(key, (2, 3)), uniform(key, (2, 3)))
+    assert not np.array_equal(uniform(kids[0], (5,)), uniform(kids[1], (5,)))

@@ -37,8 +37,10 @@ import numpy as _np
 from .core.pytree import tree_flatten, tree_flatten_with_path, tree_map, tree_unflatten
 from .core.trace import getval
 from .nn import losses as _losses
+from .nn._rng import new_key
 from .optim import optimizers as _optimizers
 from .transforms import stop_gradient, value_and_grad
+from .transforms.jit import jit as _jit
 
 __all__ = ["FitResult", "History", "accuracy", "batches", "confusion_matrix", "evaluate", "fit",
            "load_params", "plot_history", "predict", "save_params"]
@@ -324,7 +326,7 @@ def fit(model, params, X, y, *, loss="cross_entropy", optimizer="adam", epochs: 
         batch_size: int = 32, validation_data=None, state=None, metrics=None, seed=0,
         early_stopping: int | None = None, monitor: str | None = None,
         restore_best: bool = True, progress: bool = True, opt_state=None,
-        callback: Callable | None = None) -> FitResult:
+        callback: Callable | None = None, jit: bool = True) -> FitResult:
     """Train ``model`` (a ``chainrule.nn`` Layer, or a function ``apply(params, x)``) on (X, y).
 
     - ``loss``: a name from ``chainrule.nn.losses`` or ``loss(outputs, targets) -> scalar``.
@@ -337,6 +339,9 @@ def fit(model, params, X, y, *, loss="cross_entropy", optimizer="adam", epochs: 
       in "accuracy" are maximized); ``restore_best`` returns the best epoch's parameters.
     - ``seed``: shuffling and dropout randomness (int or numpy Generator).
     - ``callback(epoch, params, history)``: called after each epoch; returning True stops.
+    - ``jit``: record the training step once per batch shape and replay it
+      (``chainrule.jit``); a model whose step cannot be recorded (it reads values from
+      Python) runs eagerly, as with ``jit=False``. Dropout draws from a fresh key per step.
 
     Returns ``FitResult(params, state, history, opt_state)``.
     """
@@ -364,6 +369,8 @@ def fit(model, params, X, y, *, loss="cross_entropy", optimizer="adam", epochs: 
         return loss_fn(out, yb), stop_gradient((out, new_st))
 
     step_grad = value_and_grad(objective, has_aux=True)
+    if jit:
+        step_grad = _jit(step_grad, warn=False)
     history = History()
     best_value, best, waited = None, None, 0
     bar = _Progress(progress, epochs)
@@ -373,7 +380,7 @@ def fit(model, params, X, y, *, loss="cross_entropy", optimizer="adam", epochs: 
         lr = opt.lr(int(opt_state["step"]))
         total, seen, sums = 0.0, 0, {k: 0.0 for k in metric_fns}
         for xb, yb in batches((X, y), batch_size, shuffle=True, rng=gen):
-            (lval, (out, new_state)), grads = step_grad(params, state, xb, yb, gen)
+            (lval, (out, new_state)), grads = step_grad(params, state, xb, yb, new_key(gen))
             lval = float(getval(lval))
             if not math.isfinite(lval):
                 bar.end_epoch(f"epoch {epoch + 1}: the loss became {lval}; stopping")

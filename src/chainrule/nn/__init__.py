@@ -19,6 +19,7 @@ Parameters are saved and loaded by key path with ``chainrule.training.save_param
 
 from . import initializers
 from ._ops import one_hot
+from ._rng import new_key
 from ._rng import split as split_rng
 from .activations import (
     elu,
@@ -59,7 +60,7 @@ __all__ = [
     "binary_cross_entropy", "conv1d", "conv2d", "conv_output_shape", "count_params",
     "cross_entropy", "elu", "gelu", "huber", "initializers", "leaky_relu", "load_params",
     "log_softmax", "logsumexp", "mae", "max_pool2d", "mse", "nll", "one_hot", "relu",
-    "save_params", "sigmoid", "silu", "softmax", "softplus", "split_rng", "tanh",
+    "new_key", "save_params", "sigmoid", "silu", "softmax", "softplus", "split_rng", "tanh",
 ]
 
 

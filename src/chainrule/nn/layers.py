@@ -32,7 +32,7 @@ from ..core.trace import is_tracer
 from ..transforms import stop_gradient
 from . import initializers as inits
 from ._ops import one_hot
-from ._rng import generator, split
+from ._rng import split, uniform
 from .activations import get as get_activation
 from .activations import relu
 from .functional import avg_pool2d, conv_nd, conv_output_shape, max_pool2d
@@ -120,7 +120,8 @@ class Activation(Layer):
 
 class Dropout(Layer):
     """Zero each entry with probability ``rate`` in training and scale the rest by
-    1 / (1 - rate); the identity in evaluation. Training needs ``rng`` (seed or Generator)."""
+    1 / (1 - rate); the identity in evaluation. Training needs ``rng`` (a seed, a Generator or
+    a key: see ``chainrule.nn.new_key``)."""
 
     def __init__(self, rate: float):
         if not 0.0 <= rate < 1.0:
@@ -131,9 +132,10 @@ class Dropout(Layer):
         if not train or self.rate == 0.0:
             return x, state
         if rng is None:
-            raise ValueError("Dropout: train=True needs rng= (an integer seed or a numpy "
-                             "Generator) so that the mask is reproducible")
-        keep = generator(rng).random(_np.shape(x)) >= self.rate
+            raise ValueError("Dropout: train=True needs rng= (an integer seed, a numpy "
+                             "Generator or a key from chainrule.nn.new_key) so that the mask "
+                             "is reproducible")
+        keep = uniform(rng, _np.shape(x)) >= self.rate
         return x * (keep / (1.0 - self.rate)), state
 
 

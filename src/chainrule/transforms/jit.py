@@ -154,12 +154,14 @@ def _signature(leaves):
     return tuple(key), inputs
 
 
-def jit(fun: Callable) -> Callable:
+def jit(fun: Callable, *, warn: bool = True) -> Callable:
     """``fun``, recorded on its first call for each input signature and replayed afterwards.
 
     See the module's docstring for what a replay assumes. The jitted function has
     ``trace_source(*args, **kwargs)``: the Python code it runs for those arguments' signature
-    (None where the recording was refused).
+    (None where the recording was refused). ``warn=False``: a refused recording runs eagerly
+    without a ``JitFallbackWarning`` (for callers that jit on the user's behalf, like
+    ``fit``).
 
         >>> f = jit(lambda x: x * 2.0 + 1.0)
         >>> f(numpy.arange(3.0))
@@ -197,7 +199,8 @@ def jit(fun: Callable) -> Callable:
             cache.clear()
         if trace.refused is not None:
             cache[key] = _EAGER
-            _warn(fun, trace.refused, 3)  # the caller of jitted
+            if warn:
+                _warn(fun, trace.refused, 3)  # the caller of jitted
             return result
         source, env = _generate(program, len(inputs), refs, copied)
         exec(compile(source, f"<chainrule.jit {_name(fun)}>", "exec"), env)  # noqa: S102
@@ -219,7 +222,7 @@ def jit(fun: Callable) -> Callable:
         leaves, td = tree_flatten((args, kwargs) if kwargs else args)
         key, inputs = _signature(leaves)
         if key is None:  # under another transform, or an argument jit cannot key on
-            if not warned and not isinstance(inputs, Tracer):
+            if warn and not warned and not isinstance(inputs, Tracer):
                 warned.append(True)
                 _warn(fun, f"an argument holds a {type(inputs).__name__}, which is neither an "
                            "array nor a Python scalar or string", 2)
