@@ -846,3 +846,12 @@ def test_keys_split_and_draw_deterministically():
     assert kids.shape == (3, 4) and len({tuple(k) for k in kids}) == 3
     assert np.array_equal(uniform(key, (2, 3)), uniform(key, (2, 3)))
     assert not np.array_equal(uniform(kids[0], (5,)), uniform(kids[1], (5,)))
+
+
+def test_layers_initialize_from_a_key():
+    model = nn.MLP([8, 3], dropout=0.2)
+    p1, _ = model.init(nn.new_key(0), (4,))
+    p2, _ = model.init(nn.new_key(0), (4,))
+    p3, _ = model.init(nn.new_key(1), (4,))
+    assert_trees_equal(p1, p2)
+    assert not np.array_equal(p1["layers"][0]["W"], p3["layers"][0]["W"])

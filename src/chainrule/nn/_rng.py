@@ -22,7 +22,8 @@ from ..core.staging import note_impure
 
 
 def generator(rng) -> _np.random.Generator:
-    """A ``numpy.random.Generator`` from a seed, SeedSequence or Generator (returned as is)."""
+    """A ``numpy.random.Generator`` from a seed, SeedSequence, key or Generator (returned as
+    is)."""
     if isinstance(rng, _np.random.Generator):
         note_impure("a random draw (a Generator's state advances: jit could replay only this "
                     "draw)")
@@ -31,7 +32,9 @@ def generator(rng) -> _np.random.Generator:
         raise ValueError("an rng is required: pass an integer seed or a numpy Generator")
     if isinstance(rng, (int, _np.integer, _np.random.SeedSequence)):
         return _np.random.default_rng(rng)
-    raise TypeError(f"rng must be an integer seed, a SeedSequence or a numpy Generator, "
+    if is_key(rng):  # (a traced key's values are read here: jit refuses, as it should)
+        return _key_generator(rng)
+    raise TypeError(f"rng must be an integer seed, a SeedSequence, a key or a numpy Generator, "
                     f"got {type(rng).__name__}")
 
 
