@@ -27,7 +27,3 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(f"jit recordings refused in check_jit: {len(jit_refusals)}")
         for why, n in causes.most_common():
             terminalreporter.write_line(f"  {n:4d}  {why}")
-        import os
-        if os.environ.get("JIT_REFUSALS"):
-            names = collections.Counter(n for n, _ in jit_refusals)
-            terminalreporter.write_line(str(names.most_common()))
