@@ -77,8 +77,12 @@ def uniform(rng, shape) -> _np.ndarray:
     return generator(rng).random(shape)
 
 
+def _seed_sequence(key) -> _np.random.SeedSequence:
+    return _np.random.SeedSequence(_np.asarray(key).tolist())
+
+
 def _key_generator(key):
-    return _np.random.default_rng(_np.random.SeedSequence(_np.asarray(key).tolist()))
+    return _np.random.default_rng(_seed_sequence(key))
 
 
 def _uniform_impl(key, shape):
@@ -86,8 +90,8 @@ def _uniform_impl(key, shape):
 
 
 def _split_impl(key, n):
-    seq = _np.random.SeedSequence(_np.asarray(key).tolist())
-    return _np.stack([s.generate_state(_KEY_WORDS, _np.uint32) for s in seq.spawn(n)])
+    children = _seed_sequence(key).spawn(n)
+    return _np.stack([s.generate_state(_KEY_WORDS, _np.uint32) for s in children])
 
 
 _uniform_from_key = nondiff_primitive("nn.uniform_from_key", _uniform_impl)

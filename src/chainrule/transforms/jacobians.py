@@ -95,29 +95,26 @@ class _Assembly:
 
     def __init__(self, n: int, first) -> None:
         self.n = n
-        self.plain = type(first) is _np.ndarray
-        self.staged = type(first) is StagedTracer
-        self.out = (_np.empty((n,) + first.shape[1:], dtype=first.dtype) if self.plain
-                    else None if self.staged else [])
+        # the kind of chunk written in place so far; None: concatenating a list
+        self.kind = type(first) if type(first) in (_np.ndarray, StagedTracer) else None
+        self.out = None if self.kind is not None else []
 
     def put(self, start, stop, leaf) -> None:
-        if self.plain and type(leaf) is _np.ndarray:
-            self.out[start:stop] = leaf
-            return
-        if self.staged and type(leaf) is StagedTracer:
+        if type(leaf) is self.kind:
             fn, args = ((_first_rows, (leaf, self.n)) if self.out is None
                         else (_rows_into, (self.out, start, leaf)))
-            out = call_as_unit(leaf._trace, fn, args, {})
+            out = (fn(*args) if self.kind is _np.ndarray
+                   else call_as_unit(leaf._trace, fn, args, {}))
             if out is not FALLBACK:
                 self.out = out
                 return
-        if self.plain or self.staged:  # a traced chunk after plain ones: concatenate
+        if self.kind is not None:  # a traced chunk after plain ones: concatenate
             self.out = [] if self.out is None else [self.out[:start]]
-            self.plain = self.staged = False
+            self.kind = None
         self.out.append(leaf)
 
     def done(self):
-        if self.plain or self.staged:
+        if self.kind is not None:
             return self.out
         from ..numpy import concatenate
 

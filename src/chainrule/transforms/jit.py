@@ -3,11 +3,12 @@
 Why: every call of ``value_and_grad(loss)`` runs the engine again -- a tracer per op, a tape
 entry, a VJP rule and a tape walk -- which costs as much as the NumPy work itself on small
 models. ``jit(f)`` runs ``f`` once with *staging* tracers that compute concrete values (so the
-first call returns ordinary results) and record every primitive call, forward and backward
-(the VJP rules are written in primitives, so they are recorded too). The recording becomes
-one straight-line Python function of the inputs -- only the NumPy calls, with dead values
-deleted as soon as they are last used -- and later calls with arrays of the same shapes and
-dtypes run that function. This is the design brief's trace-and-replay over the same core.
+first call returns ordinary results) and record every call: forward primitives by their
+impls, and each VJP rule as one call (so a replay runs the rule's plain-array code, branches
+on values included). The recording becomes one straight-line Python function of the inputs
+-- those calls only, with dead values deleted as soon as they are last used -- and later
+calls with arrays of the same shapes and dtypes run that function. This is the design
+brief's trace-and-replay over the same core.
 
     >>> import chainrule, chainrule.numpy as cnp
     >>> step = chainrule.jit(chainrule.grad(lambda w: cnp.sum(cnp.tanh(w) ** 2)))
@@ -74,7 +75,8 @@ def _generate(program: list, n_inputs: int, out_refs: list, copied: set) -> tupl
     """Source and globals of ``replay(v0, ..., v{n-1}) -> flat outputs``: the recording's
     calls that the outputs need, in order, each value deleted after its last use; outputs
     in ``copied`` (slots) are returned as copies."""
-    needed = {r for r in out_refs if isinstance(r, int)}
+    outputs = {r for r in out_refs if isinstance(r, int)}
+    needed = set(outputs)
     kept = []
     for instr in reversed(program):
         out = instr[3]
@@ -87,7 +89,6 @@ def _generate(program: list, n_inputs: int, out_refs: list, copied: set) -> tupl
         for r in refs:
             if isinstance(r, int):
                 last_use[r] = i
-    outputs = needed & {r for r in out_refs if isinstance(r, int)}
     dead_after: dict = {}
     for slot, i in last_use.items():
         if slot not in outputs:
@@ -130,6 +131,16 @@ _EAGER = object()  # a signature whose recording was refused: run it eagerly
 _STATIC = (int, float, complex, bool, str, bytes, type(None))
 _CACHE_SIZE = 64
 _MANY_RECORDINGS = 16  # warn once: a static argument probably changes on every call
+
+
+def _key(args, kwargs):
+    """``(key, leaves, treedef, inputs)`` of a call; ``key`` None (and ``inputs`` the leaf at
+    fault) where the call cannot be keyed (see ``_signature``)."""
+    leaves, td = tree_flatten((args, kwargs) if kwargs else args)
+    key, inputs = _signature(leaves)
+    if key is not None:
+        key = (td, bool(kwargs), key)  # f((x,), {"a": y}) and f(x, a=y) flatten alike
+    return key, leaves, td, inputs
 
 
 def _signature(leaves):
@@ -219,15 +230,13 @@ def jit(fun: Callable, *, warn: bool = True) -> Callable:
 
     @functools.wraps(fun)
     def jitted(*args, **kwargs):
-        leaves, td = tree_flatten((args, kwargs) if kwargs else args)
-        key, inputs = _signature(leaves)
+        key, leaves, td, inputs = _key(args, kwargs)
         if key is None:  # under another transform, or an argument jit cannot key on
             if warn and not warned and not isinstance(inputs, Tracer):
                 warned.append(True)
                 _warn(fun, f"an argument holds a {type(inputs).__name__}, which is neither an "
                            "array nor a Python scalar or string", 2)
             return fun(*args, **kwargs)
-        key = (td, bool(kwargs), key)  # f((x,), {"a": y}) and f(x, a=y) flatten alike
         entry = cache.get(key)
         if entry is None:
             return record(key, args, kwargs, leaves, td, inputs)
@@ -236,11 +245,9 @@ def jit(fun: Callable, *, warn: bool = True) -> Callable:
         return tree_unflatten(entry.out_treedef, entry.run(*[leaves[i] for i in inputs]))
 
     def trace_source(*args, **kwargs):
-        leaves, td = tree_flatten((args, kwargs) if kwargs else args)
-        key = _signature(leaves)[0]
+        key = _key(args, kwargs)[0]
         if key is None:
             return None
-        key = (td, bool(kwargs), key)  # f((x,), {"a": y}) and f(x, a=y) flatten alike
         if key not in cache:
             jitted(*args, **kwargs)
         entry = cache.get(key)
